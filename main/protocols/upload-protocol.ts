@@ -1,0 +1,72 @@
+import type { ByteRange } from '../domain/reconcile.js';
+import type { ProviderKind } from '../store/destinations-repo.js';
+import type { PartRow } from '../store/sessions-repo.js';
+
+/** What the engine wants uploaded. */
+export interface UploadTarget {
+  /** Remote path with a leading slash, e.g. "/Backups/disk.img". */
+  remotePath: string;
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+/** A server session as the engine persists it. */
+export interface SessionHandle {
+  sessionUrl: string | null;
+  remoteSessionId: string | null;
+  partSizeBytes: number;
+  expiresAtMs: number | null;
+  extra: Record<string, unknown>;
+}
+
+/** The file as the server reports it after commit. */
+export interface RemoteItem {
+  id: string;
+  name: string;
+  sizeBytes: number;
+  hashes: { quickXorHash?: string; sha1Hex?: string; sha256Hex?: string };
+  raw: unknown;
+}
+
+/** What the server holds of a session, asked on every start (the server is the truth). */
+export type ServerState =
+  | { kind: 'open'; received: ByteRange[]; expiresAtMs: number | null }
+  | { kind: 'gone'; reason: string }
+  | { kind: 'completed'; item: RemoteItem };
+
+export interface PartBody {
+  partIndex: number;
+  offsetBytes: number;
+  sizeBytes: number;
+  /** The part's bytes, streamed from disk; single use. */
+  data: AsyncIterable<Uint8Array>;
+}
+
+export type PartOutcome =
+  | { kind: 'stored'; reply: unknown; expiresAtMs: number | null }
+  /** Offset protocols finish on the last byte: the item is already created. */
+  | { kind: 'completed'; item: RemoteItem };
+
+/**
+ * The port every server adapter implements (habit 5). Adapters are the only code that knows URLs, headers and status
+ * codes; they throw `UploadFailure` with a classified `Failure` and never retry on their own.
+ */
+export interface UploadProtocol {
+  readonly provider: ProviderKind;
+  /** 'offset': one writer, sequential bytes, resume point may be unaligned (Graph, tus). 'indexed': fixed parts (Box, S3). */
+  readonly addressing: 'offset' | 'indexed';
+  /** Parts of one file that may be in flight at once. */
+  readonly maxParallelParts: number;
+  /** Files smaller than this go through `uploadWhole` (Graph cannot open a session for an empty file). */
+  readonly minSessionBytes: number;
+  /** The whole-file hash the server reports and the engine verifies. */
+  readonly verifyHash: 'quickXorHash' | 'sha1' | 'none';
+
+  createSession(target: UploadTarget, signal: AbortSignal): Promise<SessionHandle>;
+  queryServerState(session: SessionHandle, target: UploadTarget, signal: AbortSignal): Promise<ServerState>;
+  uploadPart(session: SessionHandle, part: PartBody, target: UploadTarget, signal: AbortSignal): Promise<PartOutcome>;
+  /** Called when every part is acknowledged and no item came back from the last part. */
+  commit(session: SessionHandle, parts: readonly PartRow[], target: UploadTarget, signal: AbortSignal): Promise<RemoteItem>;
+  abort(session: SessionHandle, signal: AbortSignal): Promise<void>;
+  uploadWhole(target: UploadTarget, data: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<RemoteItem>;
+}

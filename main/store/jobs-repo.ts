@@ -1,0 +1,184 @@
+import type { Db } from './open-database.js';
+
+export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+export interface FileIdentity {
+  sizeBytes: number;
+  mtimeMs: number;
+  /** Inode (or file id) as a string where the OS has one; null where it does not. */
+  inode: string | null;
+}
+
+export interface JobRow extends FileIdentity {
+  id: number;
+  destinationId: number;
+  localPath: string;
+  remotePath: string;
+  state: JobState;
+  errorCode: string | null;
+  errorMessage: string | null;
+  restartReason: string | null;
+  remoteItem: unknown;
+  bytesSentTotal: number;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+interface Raw {
+  id: number;
+  destination_id: number;
+  local_path: string;
+  remote_path: string;
+  size_bytes: number;
+  mtime_ms: number;
+  inode: string | null;
+  state: JobState;
+  error_code: string | null;
+  error_message: string | null;
+  restart_reason: string | null;
+  remote_item_json: string | null;
+  bytes_sent_total: number;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+const toRow = (r: Raw): JobRow => ({
+  id: r.id,
+  destinationId: r.destination_id,
+  localPath: r.local_path,
+  remotePath: r.remote_path,
+  sizeBytes: r.size_bytes,
+  mtimeMs: r.mtime_ms,
+  inode: r.inode,
+  state: r.state,
+  errorCode: r.error_code,
+  errorMessage: r.error_message,
+  restartReason: r.restart_reason,
+  remoteItem: r.remote_item_json === null ? null : JSON.parse(r.remote_item_json),
+  bytesSentTotal: r.bytes_sent_total,
+  createdAtMs: r.created_at_ms,
+  updatedAtMs: r.updated_at_ms,
+});
+
+/** States from which a job can still make progress. */
+export const ACTIVE_STATES: readonly JobState[] = ['queued', 'running', 'paused'];
+
+export class JobsRepo {
+  constructor(private readonly db: Db) {}
+
+  create(input: { destinationId: number; localPath: string; remotePath: string } & FileIdentity, nowMs: number): JobRow {
+    const info = this.db
+      .prepare(
+        `INSERT INTO jobs (destination_id, local_path, remote_path, size_bytes, mtime_ms, inode, state, created_at_ms, updated_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+      )
+      .run(input.destinationId, input.localPath, input.remotePath, input.sizeBytes, input.mtimeMs, input.inode, nowMs, nowMs);
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  get(id: number): JobRow | undefined {
+    const raw = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Raw | undefined;
+    return raw && toRow(raw);
+  }
+
+  /** The newest unfinished job for the same file and target, so re-running an upload resumes it. */
+  findActive(destinationId: number, localPath: string, remotePath: string): JobRow | undefined {
+    const raw = this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE destination_id = ? AND local_path = ? AND remote_path = ?
+           AND state IN ('queued', 'running', 'paused', 'failed') ORDER BY id DESC LIMIT 1`,
+      )
+      .get(destinationId, localPath, remotePath) as Raw | undefined;
+    return raw && toRow(raw);
+  }
+
+  list(): JobRow[] {
+    return (this.db.prepare('SELECT * FROM jobs ORDER BY id').all() as Raw[]).map(toRow);
+  }
+
+  listByState(states: readonly JobState[]): JobRow[] {
+    const marks = states.map(() => '?').join(', ');
+    return (this.db.prepare(`SELECT * FROM jobs WHERE state IN (${marks}) ORDER BY id`).all(...states) as Raw[]).map(toRow);
+  }
+
+  setState(id: number, state: JobState, nowMs: number, error?: { code: string; message: string } | null): void {
+    this.db
+      .prepare('UPDATE jobs SET state = ?, error_code = ?, error_message = ?, updated_at_ms = ? WHERE id = ?')
+      .run(state, error?.code ?? null, error?.message ?? null, nowMs, id);
+  }
+
+  /** Pauses only jobs that can still run; returns how many changed. */
+  pause(ids: readonly number[] | 'all', nowMs: number): number {
+    const where = ids === 'all' ? '' : `AND id IN (${ids.map(() => '?').join(', ') || 'NULL'})`;
+    const args = ids === 'all' ? [] : ids;
+    return this.db
+      .prepare(`UPDATE jobs SET state = 'paused', updated_at_ms = ? WHERE state IN ('queued', 'running') ${where}`)
+      .run(nowMs, ...args).changes;
+  }
+
+  /** Makes paused (and failed, which a user retries by resuming) jobs runnable again. */
+  resume(ids: readonly number[] | 'all', nowMs: number): number {
+    const where = ids === 'all' ? '' : `AND id IN (${ids.map(() => '?').join(', ') || 'NULL'})`;
+    const args = ids === 'all' ? [] : ids;
+    return this.db
+      .prepare(
+        `UPDATE jobs SET state = 'queued', error_code = NULL, error_message = NULL, updated_at_ms = ?
+          WHERE state IN ('paused', 'failed') ${where}`,
+      )
+      .run(nowMs, ...args).changes;
+  }
+
+  updateIdentity(id: number, identity: FileIdentity, reason: string, nowMs: number): void {
+    this.db
+      .prepare('UPDATE jobs SET size_bytes = ?, mtime_ms = ?, inode = ?, restart_reason = ?, updated_at_ms = ? WHERE id = ?')
+      .run(identity.sizeBytes, identity.mtimeMs, identity.inode, reason, nowMs, id);
+  }
+
+  complete(id: number, remoteItem: unknown, nowMs: number): void {
+    this.db
+      .prepare(
+        `UPDATE jobs SET state = 'done', remote_item_json = ?, error_code = NULL, error_message = NULL,
+           lease_pid = NULL, lease_expires_at_ms = NULL, updated_at_ms = ? WHERE id = ?`,
+      )
+      .run(JSON.stringify(remoteItem ?? null), nowMs, id);
+  }
+
+  addBytesSent(id: number, bytes: number): void {
+    this.db.prepare('UPDATE jobs SET bytes_sent_total = bytes_sent_total + ? WHERE id = ?').run(bytes, id);
+  }
+
+  /**
+   * Takes the job's lease for this process unless a live process holds an unexpired one. A holder that died (kill -9)
+   * is detected by its pid being gone, so a re-run continues at once.
+   */
+  tryLease(id: number, pid: number, nowMs: number, ttlMs: number, isPidAlive: (pid: number) => boolean): boolean {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT lease_pid, lease_expires_at_ms FROM jobs WHERE id = ?').get(id) as
+          | { lease_pid: number | null; lease_expires_at_ms: number | null }
+          | undefined;
+        if (!row) return false;
+        const held =
+          row.lease_pid !== null &&
+          row.lease_pid !== pid &&
+          (row.lease_expires_at_ms ?? 0) > nowMs &&
+          isPidAlive(row.lease_pid);
+        if (held) return false;
+        this.db.prepare('UPDATE jobs SET lease_pid = ?, lease_expires_at_ms = ? WHERE id = ?').run(pid, nowMs + ttlMs, id);
+        return true;
+      })
+      .immediate();
+  }
+
+  renewLease(id: number, pid: number, nowMs: number, ttlMs: number): void {
+    this.db.prepare('UPDATE jobs SET lease_expires_at_ms = ? WHERE id = ? AND lease_pid = ?').run(nowMs + ttlMs, id, pid);
+  }
+
+  releaseLease(id: number, pid: number): void {
+    this.db.prepare('UPDATE jobs SET lease_pid = NULL, lease_expires_at_ms = NULL WHERE id = ? AND lease_pid = ?').run(id, pid);
+  }
+
+  stateOf(id: number): JobState | undefined {
+    return (this.db.prepare('SELECT state FROM jobs WHERE id = ?').get(id) as { state: JobState } | undefined)?.state;
+  }
+}

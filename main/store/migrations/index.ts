@@ -1,0 +1,4 @@
+import { sql as m001 } from './001-initial.js';
+
+/** Ordered schema migrations; migration N brings `PRAGMA user_version` from N-1 to N. Never edit a shipped one. */
+export const MIGRATIONS: readonly string[] = [m001];

@@ -1,0 +1,66 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { HoistError } from '../domain/hoist-error.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the Hoist database: WAL so readers never block the uploader, a busy timeout so a second
+ * `hoist` process waits instead of failing, and every pending migration applied in one transaction.
+ */
+export function openDatabase(path: string, migrations: readonly string[] = MIGRATIONS): Db {
+  let db: Db;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+  } catch (error) {
+    throw translateOpenError(error, path);
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, migrations, path);
+    return db;
+  } catch (error) {
+    db.close();
+    throw translateOpenError(error, path);
+  }
+}
+
+function migrate(db: Db, migrations: readonly string[], path: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new HoistError(
+      'db-from-future',
+      `The database ${path} was written by a newer Hoist (schema ${current}; this version knows up to ${migrations.length}). ` +
+        'Update Hoist, or point --data-dir at another folder.',
+    );
+  }
+  if (current === migrations.length) return;
+  db.transaction(() => {
+    for (let version = current; version < migrations.length; version++) {
+      db.exec(migrations[version]!);
+    }
+    db.pragma(`user_version = ${migrations.length}`);
+  }).immediate();
+}
+
+function translateOpenError(error: unknown, path: string): unknown {
+  if (error instanceof HoistError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const message = (error as Error).message ?? String(error);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new HoistError('db-locked', `The database ${path} is locked by another program; try again in a moment.`);
+  }
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
+    return new HoistError('db-unwritable', `Cannot write the Hoist database at ${path} (${message}). Check the folder's permissions or use --data-dir.`);
+  }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new HoistError('db-unwritable', `${path} is not a Hoist database or is damaged (${message}).`);
+  }
+  return error;
+}

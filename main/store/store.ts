@@ -1,0 +1,28 @@
+import { openDatabase, type Db } from './open-database.js';
+import { DestinationsRepo } from './destinations-repo.js';
+import { JobsRepo } from './jobs-repo.js';
+import { SessionsRepo } from './sessions-repo.js';
+import { SettingsRepo } from './settings-repo.js';
+
+/** The durable cache of what the servers hold: one database file, small repositories over it. */
+export class Store {
+  readonly destinations: DestinationsRepo;
+  readonly jobs: JobsRepo;
+  readonly sessions: SessionsRepo;
+  readonly settings: SettingsRepo;
+
+  constructor(readonly db: Db) {
+    this.destinations = new DestinationsRepo(db);
+    this.jobs = new JobsRepo(db);
+    this.sessions = new SessionsRepo(db);
+    this.settings = new SettingsRepo(db);
+  }
+
+  static open(path: string): Store {
+    return new Store(openDatabase(path));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

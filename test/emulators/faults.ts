@@ -1,0 +1,114 @@
+/**
+ * Fault injection shared by every emulator. A test adds rules; each emulator calls `take(op, method)` once per request
+ * (op is the emulator's name for the operation, e.g. 'graph.put', 'box.part', 'apideck.part') and performs the returned action.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type FaultAction =
+  /** Answer with this status (and Retry-After seconds when given) without touching state. */
+  | { type: 'status'; status: number; retryAfterSec?: number; body?: unknown }
+  /** Destroy the socket before reading the body: the client sees a connection reset. */
+  | { type: 'reset' }
+  /** Read this many body bytes, then destroy the socket (nothing of the request is applied). */
+  | { type: 'reset-mid-body'; afterBytes: number }
+  /** Apply the request normally, then answer with this status instead of the real reply (server did the work, client thinks it failed). */
+  | { type: 'apply-then-fail'; status: number; retryAfterSec?: number }
+  /** Apply the request normally, then answer 200 with a body that is not JSON. */
+  | { type: 'malformed-json' }
+  /** Hold the request this long before handling it. */
+  | { type: 'delay'; ms: number };
+
+export interface FaultRule {
+  /** Operation name as the emulator reports it; '*' matches every operation. */
+  op: string;
+  /** Fire on the nth matching request (1-based), counted from when the rule was added. Default 1. */
+  nth?: number;
+  /** How many consecutive matching requests fire once started. Default 1. Infinity for "until cleared". */
+  times?: number;
+  action: FaultAction;
+}
+
+interface ArmedRule extends FaultRule {
+  seen: number;
+  fired: number;
+}
+
+export class FaultInjector {
+  private rules: ArmedRule[] = [];
+  /** Log of fired faults, for assertions. */
+  readonly fired: Array<{ op: string; action: FaultAction['type'] }> = [];
+
+  add(rule: FaultRule): this {
+    this.rules.push({ ...rule, seen: 0, fired: 0 });
+    return this;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** Called once per request; returns the action to perform, if any rule fires. */
+  take(op: string): FaultAction | undefined {
+    for (const rule of this.rules) {
+      if (rule.op !== '*' && rule.op !== op) continue;
+      rule.seen += 1;
+      const nth = rule.nth ?? 1;
+      const times = rule.times ?? 1;
+      if (rule.seen >= nth && rule.fired < times) {
+        rule.fired += 1;
+        this.fired.push({ op, action: rule.action.type });
+        return rule.action;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Sends a fault that does not depend on request processing. Returns true when the response was handled. */
+export function sendEarlyFault(
+  action: FaultAction | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  errorBody: (status: number) => unknown,
+): boolean {
+  if (!action) return false;
+  switch (action.type) {
+    case 'status': {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (action.retryAfterSec !== undefined) headers['retry-after'] = String(action.retryAfterSec);
+      req.resume();
+      res.writeHead(action.status, headers).end(JSON.stringify(action.body ?? errorBody(action.status)));
+      return true;
+    }
+    case 'reset':
+      req.socket.destroy();
+      return true;
+    case 'reset-mid-body': {
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen >= action.afterBytes) req.socket.destroy();
+      });
+      req.on('end', () => req.socket.destroy());
+      return true;
+    }
+    case 'apply-then-fail':
+    case 'malformed-json':
+    case 'delay':
+      return false;
+  }
+}
+
+/** Caps the rate at which a request body is consumed (bytes per second), shared across all requests of one emulator. */
+export class ThroughputCap {
+  private nextFreeMs = 0;
+  constructor(public bytesPerSec: number | undefined) {}
+
+  /** Delay (ms) to wait before accepting `bytes` more bytes. */
+  reserve(bytes: number, nowMs: number): number {
+    if (!this.bytesPerSec) return 0;
+    const start = Math.max(nowMs, this.nextFreeMs);
+    this.nextFreeMs = start + (bytes / this.bytesPerSec) * 1000;
+    return Math.max(0, start - nowMs);
+  }
+}
