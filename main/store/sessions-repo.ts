@@ -175,6 +175,16 @@ export class SessionsRepo {
       .immediate();
   }
 
+  /** Replaces every part from `fromIndex` on with a new plan, as pending (offset protocols resuming mid-part). */
+  replanFrom(sessionId: number, fromIndex: number, parts: readonly PlannedPart[]): void {
+    this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM parts WHERE session_id = ? AND part_index >= ?').run(sessionId, fromIndex);
+        this.insertParts(sessionId, parts);
+      })
+      .immediate();
+  }
+
   private insertParts(sessionId: number, parts: readonly PlannedPart[]): void {
     const insert = this.db.prepare(
       `INSERT INTO parts (session_id, part_index, offset_bytes, size_bytes, state) VALUES (?, ?, ?, ?, 'pending')`,

@@ -1,0 +1,301 @@
+import { HoistError } from '../domain/hoist-error.js';
+import { UploadFailure } from '../domain/failure.js';
+import { planParts } from '../domain/part-plan.js';
+import { contiguousPrefixBytes, reconcileParts, type ByteRange } from '../domain/reconcile.js';
+import { QuickXorFold } from '../domain/quick-xor-hash.js';
+import type { JobRow } from '../store/jobs-repo.js';
+import type { PartRow, SessionRow } from '../store/sessions-repo.js';
+import type { Store } from '../store/store.js';
+import type { RemoteItem, SessionHandle, UploadProtocol, UploadTarget } from '../protocols/upload-protocol.js';
+import { describeChange, sameIdentity, type FileSource } from './file-source.js';
+import type { EngineEventSink } from './engine-events.js';
+
+export interface FileUploadDeps {
+  store: Store;
+  files: FileSource;
+  nowMs: () => number;
+  events: EngineEventSink;
+}
+
+/** A file that keeps changing is retried later rather than uploaded as a moving target. */
+const MAX_RESTARTS_FOR_CHANGES = 3;
+
+class FileChanged extends Error {}
+
+/**
+ * Uploads one job's file: ask the server what it holds, reconcile with the database, send only what is missing, commit,
+ * verify. Throws classified failures; the scheduler decides about retries.
+ */
+export async function uploadFile(deps: FileUploadDeps, jobId: number, protocol: UploadProtocol, signal: AbortSignal): Promise<RemoteItem> {
+  for (let restarts = 0; ; restarts++) {
+    const job = deps.store.jobs.get(jobId);
+    if (!job) throw new HoistError('not-found', `Upload ${jobId} no longer exists.`);
+    const identity = await deps.files.identity(job.localPath);
+    if (!sameIdentity(identity, job)) {
+      if (restarts >= MAX_RESTARTS_FOR_CHANGES) {
+        throw new HoistError('file-changed', `${job.localPath} keeps changing while it is uploaded; it will be retried once it is stable.`);
+      }
+      await restartOnNewSession(deps, job, protocol, describeChange(job, identity), signal);
+      deps.store.jobs.updateIdentity(job.id, identity, describeChange(job, identity), deps.nowMs());
+      continue;
+    }
+    try {
+      return await uploadUnchanged(deps, job, protocol, signal);
+    } catch (error) {
+      if (!(error instanceof FileChanged)) throw error;
+      // loop: the identity check above records the new identity and the reason
+    }
+  }
+}
+
+async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: UploadProtocol, signal: AbortSignal): Promise<RemoteItem> {
+  const target: UploadTarget = { remotePath: job.remotePath, sizeBytes: job.sizeBytes, mtimeMs: job.mtimeMs };
+  const checkUnchanged = async () => {
+    if (!sameIdentity(await deps.files.identity(job.localPath), job)) throw new FileChanged();
+  };
+
+  if (job.sizeBytes < protocol.minSessionBytes) {
+    deps.events({ type: 'job-started', jobId: job.id, totalBytes: job.sizeBytes, ackedBytes: 0 });
+    const fold = new QuickXorFold();
+    const item = await protocol.uploadWhole(target, hashed(deps, job, 0, job.sizeBytes, fold), signal);
+    await checkUnchanged();
+    return finish(deps, job, protocol, item, fold, undefined);
+  }
+
+  let session = deps.store.sessions.openForJob(job.id);
+  if (session) session = await resumeSession(deps, job, protocol, session, target, signal);
+  if (!session) {
+    const handle = await protocol.createSession(target, signal);
+    session = deps.store.sessions.open({ jobId: job.id, provider: protocol.provider, ...handle }, planParts(0, job.sizeBytes, handle.partSizeBytes), deps.nowMs());
+  }
+  const completed = typeof session.extra.completedItem === 'object' ? (session.extra.completedItem as RemoteItem) : undefined;
+  let item = completed;
+  const parts = deps.store.sessions.parts(session.id);
+  deps.events({ type: 'job-started', jobId: job.id, totalBytes: job.sizeBytes, ackedBytes: ackedBytes(parts) });
+
+  const pending = parts.filter((p) => p.state === 'pending');
+  const runPart = async (part: PartRow) => {
+    await checkUnchanged();
+    if (signal.aborted) throw signal.reason;
+    const outcome = await sendPart(deps, job, protocol, session, part, target, signal);
+    if (outcome) item = outcome;
+  };
+  await runPool(pending, protocol.maxParallelParts, runPart, signal);
+
+  // The last check before the server creates or we commit the file: never commit a mix of old and new bytes.
+  await checkUnchanged();
+  if (!item) item = await protocol.commit(handleOf(session), deps.store.sessions.parts(session.id), target, signal);
+  const fold = await combinedFold(deps, job, deps.store.sessions.parts(session.id));
+  return finish(deps, job, protocol, item, fold, session);
+}
+
+/** Asks the server about a persisted session and brings the database in line with it. Undefined: start a new session. */
+async function resumeSession(
+  deps: FileUploadDeps,
+  job: JobRow,
+  protocol: UploadProtocol,
+  session: SessionRow,
+  target: UploadTarget,
+  signal: AbortSignal,
+): Promise<SessionRow | undefined> {
+  const state = await protocol.queryServerState(handleOf(session), target, signal);
+  if (state.kind === 'completed') {
+    deps.store.sessions.update(session.id, { extra: { ...session.extra, completedItem: state.item } });
+    return deps.store.sessions.get(session.id);
+  }
+  if (state.kind === 'gone') {
+    const adopted = await adoptFinishedUpload(deps, job, protocol, session, target, signal);
+    if (adopted) return adopted;
+    deps.store.sessions.setState(session.id, 'expired');
+    deps.events({ type: 'job-restarted', jobId: job.id, reason: `${state.reason}; started a new session` });
+    return undefined;
+  }
+  if (state.expiresAtMs !== null) deps.store.sessions.update(session.id, { expiresAtMs: state.expiresAtMs });
+  await applyServerState(deps, job, protocol, session, state.received);
+  return session;
+}
+
+async function applyServerState(deps: FileUploadDeps, job: JobRow, protocol: UploadProtocol, session: SessionRow, received: ByteRange[]): Promise<void> {
+  const repo = deps.store.sessions;
+  let parts = repo.parts(session.id);
+  if (protocol.addressing === 'offset') {
+    // One writer: the server holds a prefix. Anything recorded beyond it was lost; a prefix ending inside a part splits it.
+    const prefix = contiguousPrefixBytes(received);
+    const split = parts.find((p) => p.offsetBytes < prefix && prefix < p.offsetBytes + p.sizeBytes);
+    if (split) {
+      const head = { partIndex: split.partIndex, offsetBytes: split.offsetBytes, sizeBytes: prefix - split.offsetBytes };
+      const rest = planParts(prefix, job.sizeBytes, session.partSizeBytes, split.partIndex + 1);
+      repo.replanFrom(session.id, split.partIndex, [head, ...rest]);
+      repo.markPartDone(session.id, head.partIndex, (await foldOf(deps, job, head.offsetBytes, head.sizeBytes)).toBase64(), null);
+      parts = repo.parts(session.id);
+    }
+    received = [{ startBytes: 0, endBytes: prefix }];
+  }
+  const { newlyDone, lost } = reconcileParts(parts, received);
+  for (const index of lost) repo.markPartPending(session.id, index);
+  for (const index of newlyDone) {
+    const part = parts.find((p) => p.partIndex === index)!;
+    repo.markPartDone(session.id, index, (await foldOf(deps, job, part.offsetBytes, part.sizeBytes)).toBase64(), null);
+  }
+}
+
+/**
+ * A session the server no longer knows may have been consumed by our own last part (the process died before recording
+ * it). If the file at the destination is byte-for-byte ours (size + hash), adopt it instead of uploading again.
+ */
+async function adoptFinishedUpload(
+  deps: FileUploadDeps,
+  job: JobRow,
+  protocol: UploadProtocol,
+  session: SessionRow,
+  target: UploadTarget,
+  signal: AbortSignal,
+): Promise<SessionRow | undefined> {
+  if (protocol.verifyHash !== 'quickXorHash') return undefined;
+  const parts = deps.store.sessions.parts(session.id);
+  if (parts.filter((p) => p.state === 'pending').length > protocol.maxParallelParts) return undefined;
+  let item: RemoteItem;
+  try {
+    item = await protocol.commit(handleOf(session), parts, target, signal);
+  } catch {
+    return undefined;
+  }
+  const fold = await combinedFold(deps, job, parts);
+  if (item.sizeBytes !== job.sizeBytes || item.hashes.quickXorHash !== fold.digest(job.sizeBytes)) return undefined;
+  for (const p of parts) if (p.state === 'pending') deps.store.sessions.markPartDone(session.id, p.partIndex, (await foldOf(deps, job, p.offsetBytes, p.sizeBytes)).toBase64(), null);
+  deps.store.sessions.update(session.id, { extra: { ...session.extra, completedItem: item } });
+  return deps.store.sessions.get(session.id);
+}
+
+async function sendPart(
+  deps: FileUploadDeps,
+  job: JobRow,
+  protocol: UploadProtocol,
+  session: SessionRow,
+  part: PartRow,
+  target: UploadTarget,
+  signal: AbortSignal,
+): Promise<RemoteItem | undefined> {
+  deps.store.sessions.countAttempt(session.id, part.partIndex);
+  const fold = new QuickXorFold();
+  const outcome = await protocol.uploadPart(
+    handleOf(session),
+    { partIndex: part.partIndex, offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes, data: hashed(deps, job, part.offsetBytes, part.sizeBytes, fold) },
+    target,
+    signal,
+  );
+  const reply = outcome.kind === 'stored' ? outcome.reply : null;
+  deps.store.sessions.markPartDone(session.id, part.partIndex, fold.toBase64(), reply);
+  if (outcome.kind === 'stored' && outcome.expiresAtMs !== null) deps.store.sessions.update(session.id, { expiresAtMs: outcome.expiresAtMs });
+  const parts = deps.store.sessions.parts(session.id);
+  deps.events({ type: 'part-acked', jobId: job.id, partIndex: part.partIndex, ackedBytes: ackedBytes(parts), totalBytes: job.sizeBytes });
+  if (outcome.kind === 'completed') {
+    deps.store.sessions.update(session.id, { extra: { ...session.extra, completedItem: outcome.item } });
+    return outcome.item;
+  }
+  return undefined;
+}
+
+async function finish(
+  deps: FileUploadDeps,
+  job: JobRow,
+  protocol: UploadProtocol,
+  item: RemoteItem,
+  fold: QuickXorFold,
+  session: SessionRow | undefined,
+): Promise<RemoteItem> {
+  if (item.sizeBytes !== job.sizeBytes) {
+    throw new HoistError('verification-failed', `The server stored ${item.sizeBytes} bytes of ${job.localPath}, expected ${job.sizeBytes}.`);
+  }
+  if (protocol.verifyHash === 'quickXorHash' && item.hashes.quickXorHash !== undefined) {
+    const local = fold.digest(job.sizeBytes);
+    if (item.hashes.quickXorHash !== local) {
+      throw new HoistError('verification-failed', `The uploaded copy of ${job.localPath} does not match the local file (QuickXorHash ${item.hashes.quickXorHash} ≠ ${local}).`);
+    }
+  }
+  if (session) deps.store.sessions.setState(session.id, 'committed');
+  deps.store.jobs.complete(job.id, item, deps.nowMs());
+  return item;
+}
+
+async function restartOnNewSession(deps: FileUploadDeps, job: JobRow, protocol: UploadProtocol, reason: string, signal: AbortSignal): Promise<void> {
+  const session = deps.store.sessions.openForJob(job.id);
+  if (session) {
+    // Best effort: the old session holds old bytes and must never be completed.
+    await protocol.abort(handleOf(session), signal).catch(() => undefined);
+    deps.store.sessions.setState(session.id, 'aborted');
+  }
+  deps.events({ type: 'job-restarted', jobId: job.id, reason: `${reason}; uploading the new content on a fresh session` });
+}
+
+/** Streams a range from disk, folding it into the part's QuickXorHash and reporting bytes as they go out. */
+async function* hashed(deps: FileUploadDeps, job: JobRow, offsetBytes: number, sizeBytes: number, fold: QuickXorFold): AsyncIterable<Uint8Array> {
+  let position = offsetBytes;
+  let sent = 0;
+  try {
+    for await (const chunk of deps.files.read(job.localPath, offsetBytes, sizeBytes)) {
+      fold.update(chunk, position);
+      position += chunk.length;
+      sent += chunk.length;
+      deps.events({ type: 'bytes-sent', jobId: job.id, bytes: chunk.length });
+      yield chunk;
+    }
+  } finally {
+    deps.store.jobs.addBytesSent(job.id, sent);
+  }
+}
+
+async function foldOf(deps: FileUploadDeps, job: JobRow, offsetBytes: number, sizeBytes: number): Promise<QuickXorFold> {
+  const fold = new QuickXorFold();
+  let position = offsetBytes;
+  for await (const chunk of deps.files.read(job.localPath, offsetBytes, sizeBytes)) {
+    fold.update(chunk, position);
+    position += chunk.length;
+  }
+  return fold;
+}
+
+/** Whole-file fold from the parts' stored folds; parts without one (acknowledged but never recorded) are read from disk. */
+async function combinedFold(deps: FileUploadDeps, job: JobRow, parts: readonly PartRow[]): Promise<QuickXorFold> {
+  const total = new QuickXorFold();
+  for (const part of parts) {
+    total.merge(part.digest ? QuickXorFold.fromBase64(part.digest) : await foldOf(deps, job, part.offsetBytes, part.sizeBytes));
+  }
+  return total;
+}
+
+function ackedBytes(parts: readonly PartRow[]): number {
+  return parts.reduce((sum, p) => sum + (p.state === 'done' ? p.sizeBytes : 0), 0);
+}
+
+export function handleOf(session: SessionRow): SessionHandle {
+  return {
+    sessionUrl: session.sessionUrl,
+    remoteSessionId: session.remoteSessionId,
+    partSizeBytes: session.partSizeBytes,
+    expiresAtMs: session.expiresAtMs,
+    extra: session.extra,
+  };
+}
+
+/** Runs `work` over items in order with at most `limit` in flight; the first failure stops new work and is rethrown. */
+async function runPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>, signal: AbortSignal): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      if (signal.aborted) throw signal.reason;
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+

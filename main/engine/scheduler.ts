@@ -1,0 +1,188 @@
+import { decideRetry, DEFAULT_RETRY_POLICY, type RetryCounters, type RetryPolicy } from '../domain/backoff.js';
+import { UploadFailure, type Failure } from '../domain/failure.js';
+import { HoistError, userMessage } from '../domain/hoist-error.js';
+import type { JobRow } from '../store/jobs-repo.js';
+import type { Store } from '../store/store.js';
+import type { UploadProtocol } from '../protocols/upload-protocol.js';
+import type { EngineEvent, EngineEventSink } from './engine-events.js';
+import type { FileSource } from './file-source.js';
+import { handleOf, uploadFile } from './file-upload.js';
+import { CancelRequested, PauseRequested, ShutdownRequested, isStopSignal } from './stop-signals.js';
+
+export interface SchedulerDeps {
+  store: Store;
+  files: FileSource;
+  protocolFor: (job: JobRow) => UploadProtocol;
+  nowMs: () => number;
+  rand: () => number;
+  /** Resolves after ms, or rejects with the signal's reason when it aborts first. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  events: EngineEventSink;
+  pid: number;
+  isPidAlive: (pid: number) => boolean;
+  maxConcurrentFiles?: number;
+  retryPolicy?: RetryPolicy;
+  /** How often a running job looks for a pause/cancel written by another process, and renews its lease. */
+  pollIntervalMs?: number;
+}
+
+export type JobOutcome = { jobId: number; state: 'done' | 'failed' | 'paused' | 'cancelled' | 'busy'; message?: string };
+
+const LEASE_TTL_MS = 30_000;
+
+/**
+ * Runs jobs with bounded concurrency across files: leases so two processes never upload the same job, pause and
+ * cancel (also from another process, seen through the database), retries with backoff that reset on progress.
+ */
+export class Scheduler {
+  private readonly running = new Map<number, AbortController>();
+  private readonly deps: Required<Pick<SchedulerDeps, 'maxConcurrentFiles' | 'retryPolicy' | 'pollIntervalMs'>> & SchedulerDeps;
+
+  constructor(deps: SchedulerDeps) {
+    this.deps = { maxConcurrentFiles: 3, retryPolicy: DEFAULT_RETRY_POLICY, pollIntervalMs: 500, ...deps };
+  }
+
+  /** Runs the given jobs (skipping paused and finished ones) until each is done, failed, paused or cancelled. */
+  async run(jobIds: readonly number[]): Promise<JobOutcome[]> {
+    const queue = [...jobIds];
+    const outcomes: JobOutcome[] = [];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) outcomes.push(await this.runJob(id));
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.deps.maxConcurrentFiles, queue.length)) }, worker));
+    return outcomes.sort((a, b) => a.jobId - b.jobId);
+  }
+
+  /** Persists the pause; a job running here stops at once, one running in another process within a poll interval. */
+  pause(ids: readonly number[] | 'all'): number {
+    const changed = this.deps.store.jobs.pause(ids, this.deps.nowMs());
+    for (const [id, controller] of this.running) if (ids === 'all' || ids.includes(id)) controller.abort(new PauseRequested());
+    return changed;
+  }
+
+  /** Stops everything running in this process without changing what the user asked for (they stay resumable). */
+  shutdown(): void {
+    for (const controller of this.running.values()) controller.abort(new ShutdownRequested());
+  }
+
+  private async runJob(jobId: number): Promise<JobOutcome> {
+    const { store } = this.deps;
+    const job = store.jobs.get(jobId);
+    if (!job) return { jobId, state: 'failed', message: `upload ${jobId} does not exist` };
+    if (job.state === 'done' || job.state === 'cancelled' || job.state === 'paused') {
+      return { jobId, state: job.state === 'done' ? 'done' : job.state };
+    }
+    if (!store.jobs.tryLease(jobId, this.deps.pid, this.deps.nowMs(), LEASE_TTL_MS, this.deps.isPidAlive)) {
+      return { jobId, state: 'busy', message: 'another Hoist process is uploading this file right now' };
+    }
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+    const poll = setInterval(() => this.watchForRemoteStop(jobId, controller), this.deps.pollIntervalMs);
+    try {
+      store.jobs.setState(jobId, 'running', this.deps.nowMs());
+      return await this.attemptUntilSettled(job, controller.signal);
+    } finally {
+      clearInterval(poll);
+      this.running.delete(jobId);
+      store.jobs.releaseLease(jobId, this.deps.pid);
+    }
+  }
+
+  private async attemptUntilSettled(job: JobRow, signal: AbortSignal): Promise<JobOutcome> {
+    const { store, events } = this.deps;
+    const protocol = this.deps.protocolFor(job);
+    const counters: RetryCounters = { attempts: 0, rateLimited: 0, sessionRestarts: 0 };
+    let progressed = false;
+    const sink = (event: EngineEvent) => {
+      if (event.type === 'part-acked') progressed = true;
+      events(event);
+    };
+    for (;;) {
+      try {
+        await uploadFile({ store, files: this.deps.files, nowMs: this.deps.nowMs, events: sink }, job.id, protocol, signal);
+        return this.settle(job.id, 'done');
+      } catch (error) {
+        const stopped = await this.handleStop(job, protocol, error);
+        if (stopped) return stopped;
+        const failure = toFailure(error);
+        if (progressed) {
+          // Forward progress since the last failure: a flaky link is not a dead one.
+          counters.attempts = 0;
+          counters.rateLimited = 0;
+          progressed = false;
+        }
+        if (failure.kind === 'rate-limited') counters.rateLimited++;
+        else if (failure.kind === 'session-expired') counters.sessionRestarts++;
+        else counters.attempts++;
+        const decision = decideRetry(failure, counters, this.deps.rand, this.deps.retryPolicy);
+        if (decision.action === 'give-up') {
+          const code = failure.kind === 'fatal' ? failure.code : failure.kind === 'auth' ? 'auth-failed' : 'retries-exhausted';
+          store.jobs.setState(job.id, 'failed', this.deps.nowMs(), { code, message: decision.reason });
+          return this.settle(job.id, 'failed', decision.reason);
+        }
+        if (decision.action === 'new-session') {
+          const session = store.sessions.openForJob(job.id);
+          if (session) store.sessions.setState(session.id, 'expired');
+          events({ type: 'job-restarted', jobId: job.id, reason: `${failure.reason}; starting a new session` });
+        } else {
+          events({ type: 'job-retrying', jobId: job.id, delayMs: decision.delayMs, reason: failure.reason });
+        }
+        try {
+          await this.deps.sleep(decision.delayMs, signal);
+        } catch (stopError) {
+          const stoppedWhileWaiting = await this.handleStop(job, protocol, stopError);
+          if (stoppedWhileWaiting) return stoppedWhileWaiting;
+          throw stopError;
+        }
+      }
+    }
+  }
+
+  private async handleStop(job: JobRow, protocol: UploadProtocol, error: unknown): Promise<JobOutcome | undefined> {
+    if (!isStopSignal(error)) return undefined;
+    const { store } = this.deps;
+    if (error instanceof CancelRequested) {
+      await abortServerSession(store, job.id, protocol);
+      store.jobs.setState(job.id, 'cancelled', this.deps.nowMs());
+      return this.settle(job.id, 'cancelled');
+    }
+    if (error instanceof ShutdownRequested) {
+      // Ctrl-C / quit: recorded as a pause so nothing starts it behind the user's back; re-running resumes it.
+      store.jobs.pause([job.id], this.deps.nowMs());
+    }
+    return this.settle(job.id, 'paused');
+  }
+
+  private watchForRemoteStop(jobId: number, controller: AbortController): void {
+    const { store } = this.deps;
+    try {
+      store.jobs.renewLease(jobId, this.deps.pid, this.deps.nowMs(), LEASE_TTL_MS);
+      const state = store.jobs.stateOf(jobId);
+      if (state === 'paused') controller.abort(new PauseRequested());
+      if (state === 'cancelled' || state === undefined) controller.abort(new CancelRequested());
+    } catch {
+      // A busy database this tick is not a reason to stop uploading; the next tick tries again.
+    }
+  }
+
+  private settle(jobId: number, state: 'done' | 'failed' | 'paused' | 'cancelled', message?: string): JobOutcome {
+    this.deps.events({ type: 'job-finished', jobId, state, message });
+    return { jobId, state, message };
+  }
+}
+
+/** Cancels the job's server session so the provider drops the stored bytes (best effort: it expires anyway). */
+export async function abortServerSession(store: Store, jobId: number, protocol: UploadProtocol): Promise<void> {
+  const session = store.sessions.openForJob(jobId);
+  if (!session) return;
+  await protocol.abort(handleOf(session), AbortSignal.timeout(30_000)).catch(() => undefined);
+  store.sessions.setState(session.id, 'aborted');
+}
+
+function toFailure(error: unknown): Failure {
+  if (error instanceof UploadFailure) return error.failure;
+  // A file caught mid-change is worth another look once it settles; every other error of ours is final.
+  if (error instanceof HoistError && error.code === 'file-changed') return { kind: 'retry', reason: error.message };
+  if (error instanceof HoistError) return { kind: 'fatal', code: error.code, reason: error.message };
+  return { kind: 'fatal', code: 'internal', reason: `unexpected error: ${userMessage(error)}` };
+}
