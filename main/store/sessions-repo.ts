@@ -129,6 +129,12 @@ export class SessionsRepo {
     return raw && toSession(raw);
   }
 
+  /** The job's most recent session in any state (what the user last saw progress on). */
+  latestForJob(jobId: number): SessionRow | undefined {
+    const raw = this.db.prepare('SELECT * FROM sessions WHERE job_id = ? ORDER BY id DESC LIMIT 1').get(jobId) as RawSession | undefined;
+    return raw && toSession(raw);
+  }
+
   countForJob(jobId: number): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE job_id = ?').get(jobId) as { n: number }).n;
   }
@@ -163,16 +169,6 @@ export class SessionsRepo {
 
   countAttempt(sessionId: number, partIndex: number): void {
     this.db.prepare('UPDATE parts SET attempts = attempts + 1 WHERE session_id = ? AND part_index = ?').run(sessionId, partIndex);
-  }
-
-  /** Replaces the not-yet-done parts with a new plan (an offset protocol resuming from an unaligned server offset). */
-  replanPending(sessionId: number, parts: readonly PlannedPart[]): void {
-    this.db
-      .transaction(() => {
-        this.db.prepare(`DELETE FROM parts WHERE session_id = ? AND state = 'pending'`).run(sessionId);
-        this.insertParts(sessionId, parts);
-      })
-      .immediate();
   }
 
   /** Replaces every part from `fromIndex` on with a new plan, as pending (offset protocols resuming mid-part). */

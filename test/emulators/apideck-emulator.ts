@@ -19,8 +19,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { FaultInjector, ThroughputCap, sendEarlyFault } from './faults.js';
 import {
-  apideckErrors as errors, envelope, errorBodyForStatus, parsePartNumber, parseShaDigest, unifiedFile,
-  validateCreateBody, type ApideckConnector, type Reply,
+  apideckErrors as errors, boxDigestProblem, envelope, errorBodyForStatus, parsePartNumber, unifiedFile, validateCreateBody,
+  loggedHeaders, route, type ApideckConnector, type Reply, type Route,
 } from './apideck-shapes.js';
 import { consumeBody, hashFile, readSmallBody, stageBody, writeAtOffset } from './apideck-storage.js';
 
@@ -51,43 +51,37 @@ interface SessionRecord {
   commitChain: Promise<void>;
 }
 
-interface StoredFile { id: string; name: string; parentFolderId: string; size: number; sha1: string; sha256: string; storagePath: string }
+/** sha1/sha256 are lowercase hex of the stored file. */
+export interface ApideckStoredFile {
+  id: string; name: string; parentFolderId: string; size: number; sha1: string; sha256: string; storagePath: string;
+}
+
+export interface ApideckSessionInfo {
+  id: string; name: string; parentFolderId: string; sizeBytes: number; partSizeBytes: number; partsStored: number[];
+  /** Every PUT body byte that arrived for this session, accepted or not. */
+  bytesReceivedTotal: number;
+  state: ApideckSessionState;
+  /** Highest number of PUTs in flight at once (rejected overlapping ones included). */
+  maxConcurrentPuts: number;
+}
+
+/** `path` is the raw request target (path + query); headers holds only x-apideck-* and digest. */
+export interface ApideckRequestLogEntry {
+  op: string; method: string; path: string; status: number; bodyBytes: number; headers: Record<string, string | undefined>;
+}
 
 interface RequestContext { req: IncomingMessage; url: URL; bodyBytes: number; countInto: SessionRecord | undefined; consumerId: string }
-
-type Route = { op: string; kind: 'create' | 'get' | 'part' | 'abort' | 'finish' | 'unknown'; id?: string };
 
 const MIB = 1024 * 1024;
 const DEFAULT_PART_SIZE_BYTES: Record<ApideckConnector, number> = { box: 8 * MIB, onedrive: 10 * MIB, 'google-drive': 8 * MIB };
 const JSON_BODY_LIMIT_BYTES = MIB;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function route(method: string, pathname: string): Route {
-  const m = /^\/file-storage\/upload-sessions(?:\/([^/]+)(\/finish)?)?\/?$/.exec(pathname);
-  if (!m) return { op: 'apideck.unknown', kind: 'unknown' };
-  let id: string | undefined;
-  try { id = m[1] === undefined ? undefined : decodeURIComponent(m[1]); } catch { return { op: 'apideck.unknown', kind: 'unknown' }; }
-  if (id === undefined) return method === 'POST' ? { op: 'apideck.create', kind: 'create' } : { op: 'apideck.unknown', kind: 'unknown' };
-  if (m[2]) return method === 'POST' ? { op: 'apideck.finish', kind: 'finish', id } : { op: 'apideck.unknown', kind: 'unknown' };
-  if (method === 'GET') return { op: 'apideck.get', kind: 'get', id };
-  if (method === 'PUT') return { op: 'apideck.part', kind: 'part', id };
-  if (method === 'DELETE') return { op: 'apideck.abort', kind: 'abort', id };
-  return { op: 'apideck.unknown', kind: 'unknown' };
-}
-
-function loggedHeaders(req: IncomingMessage): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = { digest: undefined };
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (key.startsWith('x-apideck-') || key === 'digest') out[key] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
 export class ApideckEmulator {
   readonly faults = new FaultInjector();
-  readonly requests: Array<{ op: string; method: string; path: string; status: number; bodyBytes: number; headers: Record<string, string | undefined> }> = [];
+  requests: ApideckRequestLogEntry[] = [];
   private readonly sessionMap = new Map<string, SessionRecord>();
-  private readonly fileList: StoredFile[] = [];
+  private readonly fileList: ApideckStoredFile[] = [];
   private readonly cap: ThroughputCap;
   private readonly connector: ApideckConnector;
   private readonly partSizeBytes: number;
@@ -108,7 +102,7 @@ export class ApideckEmulator {
     const emu = new ApideckEmulator(opts);
     await mkdir(emu.sessionsDir, { recursive: true });
     await mkdir(emu.filesDir, { recursive: true });
-    emu.server = createServer((req, res) => void emu.handle(req, res));
+    emu.server = createServer((req, res) => void emu.handle(req, res).catch(() => res.destroy()));
     await new Promise<void>((resolve) => emu.server.listen(0, '127.0.0.1', resolve));
     emu.baseUrl = `http://127.0.0.1:${(emu.server.address() as AddressInfo).port}`;
     return emu;
@@ -123,7 +117,7 @@ export class ApideckEmulator {
   setThroughput(bytesPerSec: number | undefined): void { this.cap.bytesPerSec = bytesPerSec; }
   setApiKey(key: string): void { this.apiKey = key; }
 
-  sessions(): Array<{ id: string; name: string; parentFolderId: string; sizeBytes: number; partSizeBytes: number; partsStored: number[]; bytesReceivedTotal: number; state: ApideckSessionState; maxConcurrentPuts: number }> {
+  sessions(): ApideckSessionInfo[] {
     return [...this.sessionMap.values()].map((s) => {
       this.refreshExpiry(s);
       return {
@@ -134,12 +128,11 @@ export class ApideckEmulator {
     });
   }
 
-  /** sha1/sha256 are lowercase hex of the stored file. */
-  files(): StoredFile[] { return this.fileList.map((f) => ({ ...f })); }
+  files(): ApideckStoredFile[] { return this.fileList.map((f) => ({ ...f })); }
 
   expireSession(id: string): void {
     const s = this.sessionMap.get(id);
-    if (s && s.state === 'open') this.retire(s, 'expired');
+    if (s && s.state === 'open' && !s.finishing) this.retire(s, 'expired');
   }
 
   dropPart(sessionId: string, partNumber: number): void { this.sessionMap.get(sessionId)?.parts.delete(partNumber); }
@@ -207,7 +200,9 @@ export class ApideckEmulator {
     const m = /^Bearer\s+(.+)$/i.exec(auth);
     if (!m || m[1] !== this.apiKey) return errors.unauthorized('Invalid API key');
     if (appId !== (this.opts.appId ?? 'test-app')) return errors.unauthorized(`Unknown application id: ${appId}`);
-    if (!(this.opts.consumerIds ?? ['test-consumer']).includes(consumerId)) return errors.unauthorized(`Unknown consumer id: ${consumerId}`);
+    if (!(this.opts.consumerIds ?? ['test-consumer']).includes(consumerId)) {
+      return errors.unauthorized(`Unknown consumer id: ${consumerId}`);
+    }
     const serviceId = h['x-apideck-service-id'];
     if (typeof serviceId === 'string' && serviceId !== this.connector) {
       return errors.validation(`No connection for service id '${serviceId}' (this consumer uses '${this.connector}')`);
@@ -262,7 +257,11 @@ export class ApideckEmulator {
     const raw = await readSmallBody(ctx.req, this.cap, JSON_BODY_LIMIT_BYTES, (n) => this.countBytes(ctx, n));
     if (raw === undefined) return errors.validation(`Request body larger than ${JSON_BODY_LIMIT_BYTES} bytes`);
     if (raw.length === 0) return { json: undefined, empty: true };
-    try { return { json: JSON.parse(raw.toString('utf8')) as unknown, empty: false }; } catch { return errors.validation('Request body is not valid JSON'); }
+    try {
+      return { json: JSON.parse(raw.toString('utf8')) as unknown, empty: false };
+    } catch {
+      return errors.validation('Request body is not valid JSON');
+    }
   }
 
   // ---- operations -----------------------------------------------------------------------------------------------
@@ -305,14 +304,8 @@ export class ApideckEmulator {
           return errors.validation(`Body has ${staged.sizeBytes} bytes, part ${partNumber} must have ${expectedBytes}`);
         }
         if (this.connector === 'box') {
-          const sent = parseShaDigest(ctx.req.headers.digest as string | undefined);
-          if (sent === undefined) {
-            // [UNVERIFIED] Box's code for a part without Digest; status kept at 400 as the brief/§3.6 ask.
-            return errors.boxRejected(400, 'Box requires a digest header on every part', { message: 'Missing Digest header', detail: 'The Digest header is required, e.g. "sha=<base64 SHA-1 of the part>"', code: 'missing_digest' });
-          }
-          if (sent !== staged.sha1Base64) {
-            return errors.boxRejected(400, 'Box rejected the part digest', { message: 'The digest supplied in the Digest header does not match the part', detail: `Actual: ${staged.sha1Base64} Expected: ${sent}`, code: 'digest_mismatch' });
-          }
+          const digestProblem = boxDigestProblem(ctx.req.headers.digest, staged.sha1Base64, 'part');
+          if (digestProblem) return digestProblem;
         }
         const stateProblem = this.stateProblem(s);
         if (stateProblem) return stateProblem;
@@ -337,7 +330,8 @@ export class ApideckEmulator {
     const stateProblem = this.stateProblem(s);
     if (stateProblem) return stateProblem;
     if (!this.parallel && s.inFlightPuts > 1) {
-      return errors.invalidState('Another part upload is in progress and this connector does not support parallel uploads (parallel_upload_supported=false)', 409);
+      const detail = 'Another part upload is in progress and parallel_upload_supported is false for this connector';
+      return errors.invalidState(detail, 409);
     }
     const partNumber = parsePartNumber(ctx.url.searchParams.get('part_number'));
     if (typeof partNumber === 'string') return errors.validation(partNumber);
@@ -348,7 +342,9 @@ export class ApideckEmulator {
     if (lengthHeader === undefined) return errors.validation('Content-Length header is required');
     const expectedBytes = this.expectedPartBytes(s, partNumber);
     if (Number(lengthHeader) !== expectedBytes) {
-      return errors.validation(`Content-Length ${lengthHeader} does not match the size of part ${partNumber}: expected ${expectedBytes} (part_size ${s.partSizeBytes})`);
+      return errors.validation(
+        `Content-Length ${lengthHeader} does not match part ${partNumber}: expected ${expectedBytes} (part_size ${s.partSizeBytes})`,
+      );
     }
     return partNumber;
   }
@@ -372,22 +368,20 @@ export class ApideckEmulator {
     try {
       await s.commitChain;
       const digests = await hashFile(s.dataPath);
-      if (digests.sizeBytes !== s.sizeBytes) return errors.invalidState(`Uploaded ${digests.sizeBytes} bytes, session size is ${s.sizeBytes}`);
+      if (digests.sizeBytes !== s.sizeBytes) {
+        return errors.invalidState(`Uploaded ${digests.sizeBytes} bytes, session size is ${s.sizeBytes}`);
+      }
       if (this.connector === 'box') {
-        const sent = parseShaDigest(ctx.req.headers.digest as string | undefined);
-        if (sent === undefined) {
-          return errors.boxRejected(400, 'Box requires the whole-file digest on commit', { message: 'Missing Digest header', detail: 'The Digest header is required, e.g. "sha=<base64 SHA-1 of the file>"', code: 'missing_digest' });
-        }
-        if (sent !== digests.sha1Base64) {
-          return errors.boxRejected(400, 'Box rejected the file digest', { message: `File digest was incorrect. Actual: ${digests.sha1Base64} Expected: ${sent}`, code: 'digest_mismatch' });
-        }
+        const digestProblem = boxDigestProblem(ctx.req.headers.digest, digests.sha1Base64, 'file');
+        if (digestProblem) return digestProblem;
       }
       const fileId = randomBytes(8).toString('hex');
       const storagePath = join(this.filesDir, fileId);
       await rename(s.dataPath, storagePath);
       s.state = 'finished';
-      this.fileList.push({ id: fileId, name: s.name, parentFolderId: s.parentFolderId, size: s.sizeBytes, sha1: digests.sha1Hex, sha256: digests.sha256Hex, storagePath });
-      const data = unifiedFile({ id: fileId, name: s.name, sizeBytes: s.sizeBytes, parentFolderId: s.parentFolderId, createdAtIso: new Date().toISOString() });
+      const { name, parentFolderId, sizeBytes } = s;
+      this.fileList.push({ id: fileId, name, parentFolderId, size: sizeBytes, sha1: digests.sha1Hex, sha256: digests.sha256Hex, storagePath });
+      const data = unifiedFile({ id: fileId, name, sizeBytes, parentFolderId, createdAtIso: new Date().toISOString() });
       return envelope(201, this.connector, 'finish', data);
     } finally {
       s.finishing = false;

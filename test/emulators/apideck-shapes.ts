@@ -3,7 +3,7 @@
  * create-body validation, lenient part_number parsing, Box-style digest header parsing and the UnifiedFile returned by finish.
  * Pure functions only, so the emulator file stays about routing and state.
  */
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 
 export type ApideckConnector = 'box' | 'onedrive' | 'google-drive';
 
@@ -139,6 +139,28 @@ export function parseShaDigest(header: string | undefined): string | undefined {
   return undefined;
 }
 
+/**
+ * Box connector digest rule (part: SHA-1 of the part; finish: SHA-1 of the whole file). The Box codes mirror Box's
+ * commit error (`digest_mismatch`, "File digest was incorrect. Actual: … Expected: …"); for parts the code is [UNVERIFIED]
+ * and the status is kept at 400 as §3.6 suggests.
+ */
+export function boxDigestProblem(header: string | string[] | undefined, actualBase64: string, what: 'part' | 'file'): Reply | undefined {
+  const sent = parseShaDigest(Array.isArray(header) ? header.join(',') : header);
+  if (sent === undefined) {
+    return apideckErrors.boxRejected(400, `Box requires a digest header for the ${what}`, {
+      message: 'Missing Digest header',
+      detail: `The Digest header is required, e.g. "sha=<base64 SHA-1 of the ${what}>"`,
+      code: 'missing_digest',
+    });
+  }
+  if (sent === actualBase64) return undefined;
+  const message = what === 'file' ? 'File digest was incorrect.' : 'Part digest was incorrect.';
+  return apideckErrors.boxRejected(400, `Box rejected the ${what} digest`, {
+    message: `${message} Actual: ${actualBase64} Expected: ${sent}`,
+    code: 'digest_mismatch',
+  });
+}
+
 export interface UnifiedFileInput {
   id: string;
   name: string;
@@ -170,4 +192,31 @@ export function unifiedFile(f: UnifiedFileInput): Record<string, unknown> {
     updated_at: f.createdAtIso,
     created_at: f.createdAtIso,
   };
+}
+
+// ---- request parsing ----------------------------------------------------------------------------------------------
+
+export type Route = { op: string; kind: 'create' | 'get' | 'part' | 'abort' | 'finish' | 'unknown'; id?: string };
+
+/** Routing is by path only (host ignored, §3.6); ops are the fault-injection names. */
+export function route(method: string, pathname: string): Route {
+  const m = /^\/file-storage\/upload-sessions(?:\/([^/]+)(\/finish)?)?\/?$/.exec(pathname);
+  if (!m) return { op: 'apideck.unknown', kind: 'unknown' };
+  let id: string | undefined;
+  try { id = m[1] === undefined ? undefined : decodeURIComponent(m[1]); } catch { return { op: 'apideck.unknown', kind: 'unknown' }; }
+  if (id === undefined) return method === 'POST' ? { op: 'apideck.create', kind: 'create' } : { op: 'apideck.unknown', kind: 'unknown' };
+  if (m[2]) return method === 'POST' ? { op: 'apideck.finish', kind: 'finish', id } : { op: 'apideck.unknown', kind: 'unknown' };
+  if (method === 'GET') return { op: 'apideck.get', kind: 'get', id };
+  if (method === 'PUT') return { op: 'apideck.part', kind: 'part', id };
+  if (method === 'DELETE') return { op: 'apideck.abort', kind: 'abort', id };
+  return { op: 'apideck.unknown', kind: 'unknown' };
+}
+
+/** Only the headers worth asserting on: x-apideck-* and digest (always present as a key, maybe undefined). */
+export function loggedHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = { digest: undefined };
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (key.startsWith('x-apideck-') || key === 'digest') out[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }

@@ -89,8 +89,8 @@ export class BoxStore {
     return `${dir}/${newPartId()}${newPartId()}.part`;
   }
 
+  /** Frees a finished session's part files; the part records stay so tests can still inspect what arrived. */
   async discardParts(session: UploadSession): Promise<void> {
-    session.parts.clear();
     await rm(`${this.storageDir}/parts/${session.id}`, { recursive: true, force: true });
   }
 

@@ -96,9 +96,9 @@ export function isValidItemName(name: string): boolean {
 }
 
 /** Parses an RFC 3230 `Digest` header (`sha=<b64>, sha-256=<b64>`); unknown or malformed instances are ignored. */
-export function parseDigestHeader(header: string | undefined): { sha1?: Buffer; sha256?: Buffer } {
+export function parseDigestHeader(header: string | string[] | undefined): { sha1?: Buffer; sha256?: Buffer } {
   const found: { sha1?: Buffer; sha256?: Buffer } = {};
-  for (const instance of (header ?? '').split(',')) {
+  for (const instance of [header ?? ''].flat().join(',').split(',')) {
     const eq = instance.indexOf('=');
     if (eq < 0) continue;
     const algorithm = instance.slice(0, eq).trim().toLowerCase();
@@ -109,4 +109,21 @@ export function parseDigestHeader(header: string | undefined): { sha1?: Buffer; 
     if (algorithm === 'sha-256' && bytes.length === 32) found.sha256 = bytes;
   }
   return found;
+}
+
+/** Reads a non-negative integer query parameter (Box paging); anything else is a 400. */
+export function queryInt(url: URL, name: string, fallback: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) fail(400, 'bad_request', `Invalid value '${raw}' for query parameter '${name}'`);
+  return Number(raw);
+}
+
+/** Box rejects list offsets beyond 10,000 and caps limits at 1,000. */
+export function pageParams(url: URL, defaultLimit: number): { offset: number; limit: number } {
+  const offset = queryInt(url, 'offset', 0);
+  if (offset > 10_000) fail(400, 'bad_request', 'Queries with offset parameter value exceeding 10000 are rejected');
+  const limit = Math.min(queryInt(url, 'limit', defaultLimit), 1000);
+  if (limit < 1) fail(400, 'bad_request', 'limit must be at least 1');
+  return { offset, limit };
 }

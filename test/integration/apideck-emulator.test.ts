@@ -1,6 +1,6 @@
 /** The Apideck emulator itself, driven with raw fetch, so client tests can trust what it enforces. */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ const PART_SIZE_BYTES = 64 * 1024;
 const BASE = '/file-storage/upload-sessions';
 
 const cleanups: Array<() => Promise<void>> = [];
+const storageDirs = new WeakMap<ApideckEmulator, string>();
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
@@ -22,6 +23,7 @@ afterEach(async () => {
 async function startEmulator(opts: Partial<ApideckEmulatorOptions> = {}): Promise<ApideckEmulator> {
   const storageDir = await mkdtemp(join(tmpdir(), 'apideck-emu-'));
   const emu = await ApideckEmulator.start({ storageDir, partSizeBytes: PART_SIZE_BYTES, ...opts });
+  storageDirs.set(emu, storageDir);
   cleanups.push(async () => {
     await emu.close();
     await rm(storageDir, { recursive: true, force: true });
@@ -383,6 +385,31 @@ describe('apideck emulator: fault injection', () => {
     expect(res.status).toBe(200);
     expect(res.json).toBeUndefined();
     expect(emu.sessions()).toHaveLength(1);
+  });
+
+  it('survives a client that goes away mid-body: nothing stored, no temp file left, next PUT accepted', async () => {
+    const emu = await startEmulator({ partSizeBytes: 256 * 1024, throughputBytesPerSec: 256 * 1024 });
+    const data = randomBytes(256 * 1024);
+    const id = await createSession(emu, data.length);
+    const abort = new AbortController();
+    const url = `${emu.url}${BASE}/${id}?part_number=0`;
+    const put = fetch(url, { method: 'PUT', headers: AUTH_HEADERS, body: data, signal: abort.signal });
+    setTimeout(() => abort.abort(), 150);
+    await expect(put).rejects.toThrow();
+    emu.faults.add({ op: 'apideck.part', action: { type: 'reset-mid-body', afterBytes: 1000 } });
+    await expect(putPart(emu, id, 0, data)).rejects.toThrow();
+    expect(emu.sessions()[0]?.partsStored).toEqual([]);
+    emu.setThroughput(undefined);
+    // The server notices the aborts asynchronously; poll (bounded) until the next PUT is not seen as overlapping.
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt += 1) {
+      status = (await putPart(emu, id, 0, data)).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(status).toBe(200);
+    expect(emu.sessions()[0]?.partsStored).toEqual([0]);
+    const leftovers = (await readdir(join(storageDirs.get(emu) ?? '', 'apideck-sessions'))).filter((f) => f.endsWith('.tmp'));
+    expect(leftovers).toEqual([]);
   });
 
   it('delay holds the request and reset drops the connection', async () => {

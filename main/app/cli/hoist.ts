@@ -1,1 +1,110 @@
-export {};
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { HoistError, userMessage } from '../../domain/hoist-error.js';
+import { openContext, type CliContext } from './cli-context.js';
+import { destAdd, destList, destRemove, type DestAddOptions } from './dest-commands.js';
+import { cancelJob, parseIds, pauseJobs, resumeJobs, status, uploadFiles, type RunResult } from './upload-commands.js';
+
+/** `hoist`: the command-line face of the engine. Wiring only: each command is a function of its own module. */
+function buildProgram(): Command {
+  const program = new Command('hoist')
+    .description('Resumable uploads of big files that survive network drops, reboots and kill -9.')
+    .option('--data-dir <dir>', 'where Hoist keeps its database and tokens (also HOIST_DATA_DIR; default: the OS app-data folder)')
+    .showHelpAfterError('(run `hoist --help` for usage)')
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  const ctx = (): CliContext => openContext(program.opts<{ dataDir?: string }>().dataDir);
+
+  const dest = program.command('dest').description('manage upload destinations');
+  dest
+    .command('add <name>')
+    .description('add a destination (Microsoft Graph: OneDrive / SharePoint)')
+    .addOption(new Option('--provider <provider>', 'server kind').choices(['graph']).makeOptionMandatory())
+    .option('--endpoint <url>', 'Graph base URL (default https://graph.microsoft.com/v1.0; set for sovereign clouds)')
+    .option('--token <token>', 'access token (stored in a file only you can read; never printed)')
+    .option('--token-env <variable>', 'read the access token from this environment variable at upload time')
+    .option('--drive-id <id>', 'upload into this drive instead of your own OneDrive')
+    .option('--conflict <behavior>', 'when the file exists: replace (default), fail or rename')
+    .option('--fragment-size <bytes>', 'bytes per request: a multiple of 327680 under 60 MiB (default 10 MiB)')
+    .action((name: string, opts: DestAddOptions) => print(destAdd(ctx(), name, opts)));
+  dest
+    .command('list')
+    .description('list destinations')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => print(destList(ctx(), Boolean(opts.json))));
+  dest
+    .command('remove <name>')
+    .description('remove a destination and its stored token')
+    .action((name: string) => print(destRemove(ctx(), name)));
+
+  program
+    .command('upload <files...>')
+    .description('upload files; re-running the same command resumes where it stopped')
+    .requiredOption('--dest <name>', 'destination name (see `hoist dest list`)')
+    .option('--remote-dir <path>', 'folder at the destination (default: the root)')
+    .option('--concurrency <n>', 'files uploaded at once (default 3)', parsePositiveInt)
+    .option('--json', 'print a JSON summary instead of progress')
+    .action(async (files: string[], opts: { dest: string; remoteDir?: string; concurrency?: number; json?: boolean }) =>
+      finish(await uploadFiles(ctx(), files, { ...opts, json: Boolean(opts.json) })),
+    );
+
+  program
+    .command('status')
+    .description('show every upload and its progress')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => print(status(ctx(), Boolean(opts.json))));
+
+  program
+    .command('pause [id]')
+    .description('pause an upload (or --all); it stays paused across restarts')
+    .option('--all', 'every upload')
+    .action((id: string | undefined, opts: { all?: boolean }) => print(pauseJobs(ctx(), parseIds(id, opts.all))));
+
+  program
+    .command('resume [id]')
+    .description('resume a paused or failed upload (or --all) and run it until done')
+    .option('--all', 'every unfinished upload')
+    .option('--json', 'print a JSON summary instead of progress')
+    .action(async (id: string | undefined, opts: { all?: boolean; json?: boolean }) =>
+      finish(await resumeJobs(ctx(), parseIds(id, opts.all), { json: Boolean(opts.json) })),
+    );
+
+  program
+    .command('cancel <id>')
+    .description('cancel an upload and discard what the server holds of it')
+    .action(async (id: string) => {
+      const ids = parseIds(id, false);
+      print(await cancelJob(ctx(), (ids as number[])[0]!));
+    });
+
+  return program;
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new HoistError('invalid-argument', `expected a whole number from 1 to 64, got "${value}"`);
+  return n;
+}
+
+function print(text: string): void {
+  if (text) process.stdout.write(`${text}\n`);
+}
+
+function finish(result: RunResult): void {
+  print(result.output);
+  process.exitCode = result.exitCode;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    // Users get a sentence, not a stack trace; HOIST_DEBUG=1 shows the trace for bug reports.
+    const known = error instanceof HoistError;
+    process.stderr.write(`hoist: ${known ? userMessage(error) : `unexpected error: ${userMessage(error)}`}\n`);
+    if (process.env.HOIST_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = known && error.code === 'invalid-argument' ? 2 : 1;
+  }
+}
+
+await main();

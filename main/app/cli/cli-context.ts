@@ -1,0 +1,74 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomFloat } from './random.js';
+import { HoistError } from '../../domain/hoist-error.js';
+import { diskFileSource } from '../../engine/file-source.js';
+import { Scheduler } from '../../engine/scheduler.js';
+import type { EngineEventSink } from '../../engine/engine-events.js';
+import { Store } from '../../store/store.js';
+import { defaultDataDir } from '../data-dir.js';
+import { protocolFor } from '../protocol-factory.js';
+import { SecretStore } from '../secret-store.js';
+
+export interface CliContext {
+  dataDir: string;
+  store: Store;
+  secrets: SecretStore;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Opens the data folder (creating it) and the database, with clear errors when either is not writable. */
+export function openContext(dataDirOption: string | undefined, env: NodeJS.ProcessEnv = process.env): CliContext {
+  const dataDir = resolve(dataDirOption ?? defaultDataDir(env));
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    accessSync(dataDir, constants.W_OK);
+  } catch (error) {
+    throw new HoistError(
+      'data-dir-unwritable',
+      `Hoist cannot write its data folder ${dataDir} (${(error as { code?: string }).code ?? (error as Error).message}). ` +
+        'Choose another with --data-dir or HOIST_DATA_DIR.',
+    );
+  }
+  return { dataDir, store: Store.open(join(dataDir, 'hoist.db')), secrets: new SecretStore(dataDir), env };
+}
+
+export function makeScheduler(ctx: CliContext, events: EngineEventSink, maxConcurrentFiles?: number): Scheduler {
+  return new Scheduler({
+    store: ctx.store,
+    files: diskFileSource,
+    protocolFor: (job) => {
+      const dest = ctx.store.destinations.byId(job.destinationId);
+      if (!dest) throw new HoistError('not-found', `The destination of upload ${job.id} was removed.`);
+      return protocolFor(dest, ctx.secrets, ctx.env);
+    },
+    nowMs: Date.now,
+    rand: randomFloat,
+    sleep: (ms, signal) =>
+      new Promise((resolveSleep, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        const timer = setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolveSleep();
+        }, ms);
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    events,
+    pid: process.pid,
+    isPidAlive,
+    maxConcurrentFiles,
+  });
+}
+
+function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}

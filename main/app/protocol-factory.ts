@@ -1,0 +1,41 @@
+import { HoistError } from '../domain/hoist-error.js';
+import { GRAPH_DEFAULT_FRAGMENT_BYTES } from '../domain/part-plan.js';
+import { GraphProtocol, type ConflictBehavior } from '../protocols/graph-protocol.js';
+import type { UploadProtocol } from '../protocols/upload-protocol.js';
+import type { DestinationRow } from '../store/destinations-repo.js';
+import type { SecretStore } from './secret-store.js';
+
+/** Where a destination's token comes from: the token store, or an environment variable named by the user. */
+export type TokenSource = { kind: 'stored' } | { kind: 'env'; name: string };
+
+export const DEFAULT_GRAPH_ENDPOINT = 'https://graph.microsoft.com/v1.0';
+
+export function tokenResolver(dest: DestinationRow, secrets: SecretStore, env: NodeJS.ProcessEnv): () => Promise<string> {
+  const source = dest.config.token as TokenSource | undefined;
+  return async () => {
+    const token = source?.kind === 'env' ? env[source.name] : secrets.get(`destination:${dest.name}`);
+    if (!token) {
+      const where = source?.kind === 'env' ? `the environment variable ${source.name} is empty or unset` : 'no token is stored';
+      throw new HoistError('auth-failed', `Destination "${dest.name}" has no access token (${where}). Add it again with --token or --token-env.`);
+    }
+    return token;
+  };
+}
+
+export function protocolFor(dest: DestinationRow, secrets: SecretStore, env: NodeJS.ProcessEnv): UploadProtocol {
+  switch (dest.provider) {
+    case 'graph':
+      return new GraphProtocol({
+        endpoint: String(dest.config.endpoint ?? DEFAULT_GRAPH_ENDPOINT),
+        driveId: typeof dest.config.driveId === 'string' ? dest.config.driveId : undefined,
+        conflictBehavior: (dest.config.conflictBehavior as ConflictBehavior | undefined) ?? 'replace',
+        fragmentSizeBytes: Number(dest.config.fragmentSizeBytes ?? GRAPH_DEFAULT_FRAGMENT_BYTES),
+        accessToken: tokenResolver(dest, secrets, env),
+      });
+    case 'box':
+    case 'apideck':
+    case 'tus':
+    case 's3':
+      throw new HoistError('invalid-argument', `The ${dest.provider} provider is not available in this version of Hoist.`);
+  }
+}

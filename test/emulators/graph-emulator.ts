@@ -1,0 +1,368 @@
+/**
+ * Protocol-faithful Microsoft Graph upload-session emulator (protocols.md §2): createUploadSession, the pre-authorised
+ * uploadUrl (PUT fragments, GET status, DELETE, POST commit), item GET, simple upload, plus a raw benchmark sink.
+ * Bytes live on disk under `storageDir`; only hash state and at most one write batch per request are held in memory.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { FaultInjector, sendEarlyFault, ThroughputCap } from './faults.js';
+import { drainBody, readJsonBody } from './graph-body.js';
+import { benchSink, simpleUpload } from './graph-content.js';
+import { GraphDrive, parseConflictBehavior, type ConflictBehavior } from './graph-drive.js';
+import {
+  errorForStatus,
+  GraphFailure,
+  invalidRequest,
+  itemNotFound,
+  odataErrorBody,
+  sendEmpty,
+  sendError,
+  sendJson,
+  type GraphError,
+} from './graph-odata.js';
+import { decodeSegment, parseRoute, type DriveTarget, type GraphRoute } from './graph-routes.js';
+import type { Outcome, RequestContext, SessionState } from './graph-session-model.js';
+import { UploadSessions } from './graph-sessions.js';
+
+export interface GraphEmulatorOptions {
+  /** Files are written here (one file per session, renamed into place on completion). */
+  storageDir: string;
+  /** Bearer required on Graph API calls (create, item GET, simple upload). Default 'graph-test-token'. */
+  accessToken?: string;
+  /** Sliding expiry, extended on each accepted fragment. Default 15 min. */
+  sessionTtlMs?: number;
+  /** Default true: a request on the uploadUrl that carries Authorization gets 401. */
+  strictAuthOnUploadUrl?: boolean;
+  /** Default true: a non-final fragment that is not a 320 KiB multiple makes completion fail with 500 generalException. */
+  strictFragmentAlignment?: boolean;
+  /** Cap on body consumption across all requests. */
+  throughputBytesPerSec?: number;
+}
+
+export interface GraphRequestRecord {
+  op: string;
+  method: string;
+  path: string;
+  /** 0 when no reply could be sent (the client dropped the connection). */
+  status: number;
+  hadAuthorization: boolean;
+  bodyBytes: number;
+}
+
+export interface GraphSessionInfo {
+  id: string;
+  uploadUrl: string;
+  /** Target path as created, e.g. '/Docs/a.bin' (a rename on conflict shows in items(), not here). */
+  path: string;
+  /** 0 until known (no `fileSize` at create and no fragment yet). */
+  totalBytes: number;
+  receivedBytes: number;
+  /** Every body byte that arrived on PUTs for this session, accepted or not. */
+  bytesReceivedTotal: number;
+  state: SessionState;
+  expiresAtMs: number;
+  /** Every PUT that reached this session, accepted or not. */
+  putCount: number;
+}
+
+export interface GraphItemInfo {
+  id: string;
+  driveId: string;
+  /** e.g. '/Docs/a.bin' */
+  path: string;
+  size: number;
+  /** Lower-case hex (the driveItem's sha256Hash is upper-case, as Graph sends it). */
+  sha256: string;
+  quickXorHash: string;
+  storagePath: string;
+}
+
+const JSON_BODY_MAX_BYTES = 1024 * 1024;
+const DEFAULT_DRIVE_ID = 'b!hoist-emulator-drive';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class GraphEmulator {
+  readonly url: string;
+  readonly graphBaseUrl: string;
+  readonly faults = new FaultInjector();
+  readonly requests: GraphRequestRecord[] = [];
+  /** Id of the drive `/me/drive` addresses. */
+  readonly driveId = DEFAULT_DRIVE_ID;
+
+  private readonly cap: ThroughputCap;
+  private readonly drives = new Map<string, GraphDrive>();
+  private readonly uploads: UploadSessions;
+  private readonly inFlight = new Set<Promise<void>>();
+  private accessToken: string;
+  private readonly isStrictAuth: boolean;
+  private readonly dirs: { items: string; sessions: string; tmp: string; bench: string };
+
+  private constructor(private readonly server: Server, opts: GraphEmulatorOptions) {
+    const { port } = server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+    this.graphBaseUrl = `${this.url}/v1.0`;
+    this.cap = new ThroughputCap(opts.throughputBytesPerSec);
+    this.accessToken = opts.accessToken ?? 'graph-test-token';
+    this.isStrictAuth = opts.strictAuthOnUploadUrl ?? true;
+    const dir = (name: string): string => join(opts.storageDir, name);
+    this.dirs = { items: dir('items'), sessions: dir('sessions'), tmp: dir('tmp'), bench: dir('_bench') };
+    for (const path of Object.values(this.dirs)) mkdirSync(path, { recursive: true });
+    this.uploads = new UploadSessions({
+      baseUrl: this.url,
+      sessionsDir: this.dirs.sessions,
+      cap: this.cap,
+      sessionTtlMs: opts.sessionTtlMs ?? 15 * 60_000,
+      isStrictAlignment: opts.strictFragmentAlignment ?? true,
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const done = this.handle(req, res).finally(() => this.inFlight.delete(done));
+      this.inFlight.add(done);
+    });
+  }
+
+  static async start(opts: GraphEmulatorOptions): Promise<GraphEmulator> {
+    // Large fragments at a capped rate can legitimately take minutes.
+    const server = createServer({ requestTimeout: 0 });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return new GraphEmulator(server, opts);
+  }
+
+  setThroughput(bytesPerSec: number | undefined): void {
+    this.cap.bytesPerSec = bytesPerSec;
+  }
+
+  setAccessToken(token: string): void {
+    this.accessToken = token;
+  }
+
+  sessions(): GraphSessionInfo[] {
+    return this.uploads.all().map((s) => ({
+      id: s.id,
+      uploadUrl: s.uploadUrl,
+      path: `/${s.segments.join('/')}`,
+      totalBytes: s.totalBytes ?? 0,
+      receivedBytes: s.receivedBytes,
+      bytesReceivedTotal: s.bytesReceivedTotal,
+      state: s.state,
+      expiresAtMs: s.expiresAtMs,
+      putCount: s.putCount,
+    }));
+  }
+
+  items(): GraphItemInfo[] {
+    return [...this.drives.values()].flatMap((drive) =>
+      drive.listFiles().map((f) => ({
+        id: f.id,
+        driveId: drive.driveId,
+        path: `/${f.segments.join('/')}`,
+        size: f.sizeBytes,
+        sha256: f.sha256Hex,
+        quickXorHash: f.quickXorHash,
+        storagePath: f.storagePath,
+      })),
+    );
+  }
+
+  expireSession(idOrUploadUrl: string): void {
+    const session = this.uploads.find(idOrUploadUrl.replace(/^.*\/up\//, ''));
+    if (!session) throw new Error(`no upload session ${idOrUploadUrl}`);
+    this.uploads.end(session, 'expired');
+  }
+
+  expireAllSessions(): void {
+    for (const session of this.uploads.all()) this.uploads.end(session, 'expired');
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A client dropping the connection must never crash the emulator through an unhandled 'error' event.
+    req.on('error', () => {});
+    res.on('error', () => {});
+    const url = new URL(req.url ?? '/', this.url);
+    const ctx: RequestContext = {
+      req,
+      res,
+      url,
+      bodyBytes: 0,
+      isBodyConsumed: false,
+      countBody(bytes) {
+        ctx.bodyBytes += bytes;
+        if (ctx.session && req.method === 'PUT') ctx.session.bytesReceivedTotal += bytes;
+      },
+    };
+    let route: GraphRoute = { op: 'graph.unknown' };
+    try {
+      route = parseRoute(req.method ?? 'GET', url.pathname);
+      if ('token' in route) ctx.session = this.uploads.find(route.token);
+      const action = this.faults.take(route.op);
+      if (action && sendEarlyFault(action, req, res, (status) => odataErrorBody(errorForStatus(status)))) {
+        req.on('data', (chunk: Buffer) => ctx.countBody(chunk.length));
+        await new Promise<void>((resolve) => res.once('close', resolve));
+        return;
+      }
+      if (action?.type === 'delay') await sleep(action.ms);
+      else if (action) ctx.lateFault = action;
+      await this.reply(ctx, await this.route(ctx, route));
+    } catch (err) {
+      if (req.socket.destroyed) return;
+      const error = err instanceof GraphFailure ? err.error : { ...errorForStatus(500), message: String(err) };
+      await this.reply(ctx, { status: error.status, body: error });
+    } finally {
+      this.requests.push({
+        op: route.op,
+        method: req.method ?? '',
+        path: url.pathname,
+        status: res.headersSent ? res.statusCode : 0,
+        hadAuthorization: req.headers.authorization !== undefined,
+        bodyBytes: ctx.bodyBytes,
+      });
+    }
+  }
+
+  /** Sends the outcome (or the late fault replacing it), then drains a body the handler rejected without reading. */
+  private async reply(ctx: RequestContext, outcome: Outcome): Promise<void> {
+    const drained = ctx.isBodyConsumed ? undefined : drainBody(ctx.req, this.cap, (n) => ctx.countBody(n));
+    ctx.isBodyConsumed = true;
+    const fault = ctx.lateFault;
+    const isError = outcome.body !== undefined && outcome.status >= 400;
+    if (fault?.type === 'apply-then-fail') {
+      sendError(ctx.res, { ...errorForStatus(fault.status), retryAfterSec: fault.retryAfterSec });
+    } else if (fault?.type === 'malformed-json' && !ctx.res.headersSent) {
+      ctx.res.writeHead(outcome.status, { 'content-type': 'application/json' }).end('<html>oops');
+    } else if (isError) {
+      sendError(ctx.res, outcome.body as GraphError);
+    } else if (outcome.body === undefined) {
+      sendEmpty(ctx.res, outcome.status);
+    } else {
+      sendJson(ctx.res, outcome.status, outcome.body);
+    }
+    await drained;
+  }
+
+  private route(ctx: RequestContext, route: GraphRoute): Promise<Outcome> {
+    switch (route.op) {
+      case 'graph.create':
+        return this.createSession(ctx, route.target);
+      case 'graph.item':
+        return this.getItem(ctx, route.target);
+      case 'graph.simple':
+        return this.simpleUpload(ctx, route.target);
+      case 'graph.put':
+      case 'graph.status':
+      case 'graph.delete':
+      case 'graph.commit':
+        return this.onSession(ctx, route.op);
+      case 'bench.sink':
+        return benchSink(ctx, this.cap, this.dirs.bench, route.name);
+      case 'graph.unknown':
+        throw new GraphFailure(itemNotFound(`Resource not found for the segment '${ctx.url.pathname}'.`));
+    }
+  }
+
+  private async createSession(ctx: RequestContext, target: DriveTarget): Promise<Outcome> {
+    this.requireBearer(ctx);
+    const drive = this.driveFor(target);
+    const segments = drive.resolveSegments(target);
+    const body = await this.readJson(ctx);
+    return this.uploads.create({
+      drive,
+      segments,
+      body,
+      isExistingItem: target.kind === 'id',
+      ifMatch: header(ctx, 'if-match'),
+      ifNoneMatch: header(ctx, 'if-none-match'),
+    });
+  }
+
+  /** Session routes answer 404 for a dead session before 401 for a stray Authorization header, as the service does. */
+  private async onSession(ctx: RequestContext, op: 'graph.put' | 'graph.status' | 'graph.delete' | 'graph.commit'): Promise<Outcome> {
+    const session = this.uploads.live(ctx.session);
+    if (op === 'graph.put') session.putCount += 1;
+    if (this.isStrictAuth && ctx.req.headers.authorization !== undefined) {
+      throw new GraphFailure({
+        status: 401,
+        code: 'unauthenticated',
+        message: 'The uploadUrl is pre-authenticated: requests to it must not carry an Authorization header.',
+      });
+    }
+    switch (op) {
+      case 'graph.put':
+        return this.uploads.put(ctx, session);
+      case 'graph.status':
+        return this.uploads.status(session);
+      case 'graph.delete':
+        return this.uploads.cancel(session);
+      case 'graph.commit':
+        if ((await this.readJson(ctx)) !== undefined) throw new GraphFailure(invalidRequest('The commit request must have an empty body.'));
+        return this.uploads.commitRequest(session);
+    }
+  }
+
+  private async getItem(ctx: RequestContext, target: DriveTarget): Promise<Outcome> {
+    this.requireBearer(ctx);
+    const drive = this.driveFor(target);
+    const item = drive.find(drive.resolveSegments(target));
+    if (!item) throw new GraphFailure(itemNotFound('The resource could not be found.'));
+    return { status: 200, body: drive.itemJson(item) };
+  }
+
+  private async simpleUpload(ctx: RequestContext, target: DriveTarget): Promise<Outcome> {
+    this.requireBearer(ctx);
+    const drive = this.driveFor(target);
+    const segments = drive.resolveSegments(target);
+    const query = ctx.url.searchParams.get('@microsoft.graph.conflictBehavior') ?? undefined;
+    // Content addressed by item id replaces that item; by path it follows the query (the emulator defaults to fail).
+    const conflictBehavior: ConflictBehavior = target.kind === 'id' ? 'replace' : parseConflictBehavior(query, 'fail');
+    return simpleUpload(ctx, this.cap, { drive, segments, conflictBehavior, tmpDir: this.dirs.tmp });
+  }
+
+  private requireBearer(ctx: RequestContext): void {
+    const auth = header(ctx, 'authorization');
+    const token = /^Bearer\s+(.+)$/i.exec(auth ?? '')?.[1]?.trim();
+    if (token === this.accessToken) return;
+    throw new GraphFailure({
+      status: 401,
+      code: 'InvalidAuthenticationToken',
+      message: token ? 'Access token validation failure. Invalid audience.' : 'Access token is empty.',
+    });
+  }
+
+  private driveFor(target: DriveTarget): GraphDrive {
+    const raw = target.rawDriveId;
+    const driveId = raw === undefined ? DEFAULT_DRIVE_ID : decodeSegment(raw);
+    let drive = this.drives.get(driveId);
+    if (!drive) {
+      const apiPrefix = driveId === DEFAULT_DRIVE_ID ? '/drive' : `/drives/${encodeURIComponent(driveId)}`;
+      drive = new GraphDrive(driveId, this.dirs.items, apiPrefix);
+      this.drives.set(driveId, drive);
+    }
+    return drive;
+  }
+
+  private async readJson(ctx: RequestContext): Promise<Record<string, unknown> | undefined> {
+    ctx.isBodyConsumed = true;
+    const body = await readJsonBody(ctx.req, this.cap, JSON_BODY_MAX_BYTES, (n) => ctx.countBody(n));
+    if (body === undefined) return undefined;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new GraphFailure({ status: 400, code: 'BadRequest', message: 'The request body must be a JSON object.' });
+    }
+    return body as Record<string, unknown>;
+  }
+}
+
+function header(ctx: RequestContext, name: string): string | undefined {
+  const value = ctx.req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}

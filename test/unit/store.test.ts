@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openDatabase } from '../../main/store/open-database.js';
+import { MIGRATIONS } from '../../main/store/migrations/index.js';
+import { Store } from '../../main/store/store.js';
+import { HoistError } from '../../main/domain/hoist-error.js';
+
+const dirs: string[] = [];
+const tempDb = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hoist-store-'));
+  dirs.push(dir);
+  return join(dir, 'hoist.db');
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('database', () => {
+  it('migrates an empty database to the latest version, in WAL mode', () => {
+    const db = openDatabase(tempDb());
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
+    expect(tables).toEqual(['destinations', 'jobs', 'parts', 'sessions', 'settings']);
+    db.close();
+  });
+
+  it('migrates from every earlier version step by step and keeps data', () => {
+    const path = tempDb();
+    // version 1 only, with a row, then the full list on top of it
+    const v1 = openDatabase(path, MIGRATIONS.slice(0, 1));
+    v1.prepare(`INSERT INTO settings (key, value) VALUES ('k', 'v')`).run();
+    v1.close();
+    const extra = [...MIGRATIONS, `CREATE TABLE probe (id INTEGER PRIMARY KEY);`];
+    const latest = openDatabase(path, extra);
+    expect(latest.pragma('user_version', { simple: true })).toBe(extra.length);
+    expect(latest.prepare(`SELECT value FROM settings WHERE key = 'k'`).get()).toEqual({ value: 'v' });
+    latest.close();
+  });
+
+  it('refuses a database written by a newer Hoist with a clear message', () => {
+    const path = tempDb();
+    openDatabase(path).close();
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${MIGRATIONS.length + 5}`);
+    raw.close();
+    expect(() => openDatabase(path)).toThrowError(HoistError);
+    expect(() => openDatabase(path)).toThrowError(/newer Hoist/);
+  });
+
+  it('applies a failing migration not at all (one transaction)', () => {
+    const path = tempDb();
+    openDatabase(path).close();
+    const broken = [...MIGRATIONS, `CREATE TABLE ok_table (id INTEGER); THIS IS NOT SQL;`];
+    expect(() => openDatabase(path, broken)).toThrow();
+    const db = openDatabase(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'ok_table'`).get()).toBeUndefined();
+    db.close();
+  });
+
+  it('uses indexes for the hot queries', () => {
+    const db = openDatabase(tempDb());
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(plan(`SELECT * FROM parts WHERE session_id = 1 ORDER BY part_index`)).toMatch(/USING PRIMARY KEY/);
+    expect(plan(`SELECT * FROM sessions WHERE job_id = 1 AND state = 'open'`)).toMatch(/sessions_by_job/);
+    expect(plan(`SELECT * FROM jobs WHERE destination_id = 1 AND local_path = 'a' AND remote_path = 'b'`)).toMatch(/jobs_by_path/);
+    db.close();
+  });
+});
+
+describe('repositories', () => {
+  it('records parts done only when told, and sessions replace each other per job', () => {
+    const store = Store.open(tempDb());
+    const dest = store.destinations.add('od', 'graph', { endpoint: 'x' }, 1);
+    const job = store.jobs.create({ destinationId: dest.id, localPath: '/a', remotePath: '/a', sizeBytes: 30, mtimeMs: 5, inode: '7' }, 1);
+    const parts = [
+      { partIndex: 0, offsetBytes: 0, sizeBytes: 10 },
+      { partIndex: 1, offsetBytes: 10, sizeBytes: 10 },
+      { partIndex: 2, offsetBytes: 20, sizeBytes: 10 },
+    ];
+    const s1 = store.sessions.open({ jobId: job.id, provider: 'graph', sessionUrl: 'u1', remoteSessionId: null, partSizeBytes: 10, expiresAtMs: null, extra: {} }, parts, 2);
+    store.sessions.markPartDone(s1.id, 1, 'd', { ok: true });
+    expect(store.sessions.parts(s1.id).map((p) => p.state)).toEqual(['pending', 'done', 'pending']);
+    expect(store.sessions.parts(s1.id)[1]!.serverReply).toEqual({ ok: true });
+    const s2 = store.sessions.open({ jobId: job.id, provider: 'graph', sessionUrl: 'u2', remoteSessionId: null, partSizeBytes: 10, expiresAtMs: null, extra: {} }, parts, 3);
+    expect(store.sessions.get(s1.id)!.state).toBe('abandoned');
+    expect(store.sessions.openForJob(job.id)!.id).toBe(s2.id);
+    store.close();
+  });
+
+  it('pause survives reopening the database; resume makes the job runnable again', () => {
+    const path = tempDb();
+    const store = Store.open(path);
+    const dest = store.destinations.add('od', 'graph', {}, 1);
+    const job = store.jobs.create({ destinationId: dest.id, localPath: '/a', remotePath: '/a', sizeBytes: 1, mtimeMs: 1, inode: null }, 1);
+    expect(store.jobs.pause('all', 2)).toBe(1);
+    store.close();
+    const again = Store.open(path);
+    expect(again.jobs.get(job.id)!.state).toBe('paused');
+    expect(again.jobs.resume([job.id], 3)).toBe(1);
+    expect(again.jobs.get(job.id)!.state).toBe('queued');
+    again.close();
+  });
+
+  it('leases: a live holder blocks, a dead or expired one does not', () => {
+    const store = Store.open(tempDb());
+    const dest = store.destinations.add('od', 'graph', {}, 1);
+    const job = store.jobs.create({ destinationId: dest.id, localPath: '/a', remotePath: '/a', sizeBytes: 1, mtimeMs: 1, inode: null }, 1);
+    expect(store.jobs.tryLease(job.id, 100, 1_000, 30_000, () => true)).toBe(true);
+    expect(store.jobs.tryLease(job.id, 200, 2_000, 30_000, () => true)).toBe(false);
+    expect(store.jobs.tryLease(job.id, 200, 2_000, 30_000, (pid) => pid !== 100)).toBe(true);
+    expect(store.jobs.tryLease(job.id, 300, 40_000, 30_000, () => true)).toBe(true);
+    store.close();
+  });
+});
