@@ -107,7 +107,9 @@ async function resumeSession(
     const adopted = await adoptFinishedUpload(deps, job, protocol, session, target, signal);
     if (adopted) return adopted;
     deps.store.sessions.setState(session.id, 'expired');
-    deps.events({ type: 'job-restarted', jobId: job.id, reason: `${state.reason}; started a new session` });
+    const reason = `${state.reason}; started a new session`;
+    deps.store.jobs.noteRestart(job.id, reason, deps.nowMs());
+    deps.events({ type: 'job-restarted', jobId: job.id, reason });
     return undefined;
   }
   if (state.expiresAtMs !== null) deps.store.sessions.update(session.id, { expiresAtMs: state.expiresAtMs });

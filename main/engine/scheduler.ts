@@ -39,7 +39,12 @@ export class Scheduler {
   private readonly deps: Required<Pick<SchedulerDeps, 'maxConcurrentFiles' | 'retryPolicy' | 'pollIntervalMs'>> & SchedulerDeps;
 
   constructor(deps: SchedulerDeps) {
-    this.deps = { maxConcurrentFiles: 3, retryPolicy: DEFAULT_RETRY_POLICY, pollIntervalMs: 500, ...deps };
+    this.deps = {
+      ...deps,
+      maxConcurrentFiles: deps.maxConcurrentFiles ?? 3,
+      retryPolicy: deps.retryPolicy ?? DEFAULT_RETRY_POLICY,
+      pollIntervalMs: deps.pollIntervalMs ?? 500,
+    };
   }
 
   /** Runs the given jobs (skipping paused and finished ones) until each is done, failed, paused or cancelled. */
@@ -123,6 +128,7 @@ export class Scheduler {
         if (decision.action === 'new-session') {
           const session = store.sessions.openForJob(job.id);
           if (session) store.sessions.setState(session.id, 'expired');
+          store.jobs.noteRestart(job.id, `${failure.reason}; started a new session`, this.deps.nowMs());
           events({ type: 'job-restarted', jobId: job.id, reason: `${failure.reason}; starting a new session` });
         } else {
           events({ type: 'job-retrying', jobId: job.id, delayMs: decision.delayMs, reason: failure.reason });

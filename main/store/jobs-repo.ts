@@ -134,6 +134,10 @@ export class JobsRepo {
       .run(identity.sizeBytes, identity.mtimeMs, identity.inode, reason, nowMs, id);
   }
 
+  noteRestart(id: number, reason: string, nowMs: number): void {
+    this.db.prepare('UPDATE jobs SET restart_reason = ?, updated_at_ms = ? WHERE id = ?').run(reason, nowMs, id);
+  }
+
   complete(id: number, remoteItem: unknown, nowMs: number): void {
     this.db
       .prepare(

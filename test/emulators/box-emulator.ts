@@ -153,6 +153,8 @@ export class BoxEmulator {
   // Sockets whose request body ended short of Content-Length: the parser, not the handler, answered them.
   private readonly shortBodySockets = new WeakSet<Socket>();
   private readonly pendingResponses = new WeakMap<Socket, ServerResponse>();
+  // close() waits for these, so no handler touches storageDir after the test has removed it.
+  private readonly inFlight = new Set<Promise<void>>();
 
   private constructor(
     private readonly server: Server,
@@ -197,7 +199,13 @@ export class BoxEmulator {
       new ThroughputCap(opts.throughputBytesPerSec),
       opts.accessToken ?? 'box-test-token',
     );
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => void emulator.handle(req, res));
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const handled = emulator.handle(req, res).catch(() => {
+        res.destroy();
+      });
+      emulator.inFlight.add(handled);
+      void handled.finally(() => emulator.inFlight.delete(handled));
+    });
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => emulator.onClientError(error, socket));
     return emulator;
   }
@@ -280,6 +288,7 @@ export class BoxEmulator {
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
+    await Promise.allSettled([...this.inFlight]);
     await closed;
   }
 

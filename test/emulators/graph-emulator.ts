@@ -207,6 +207,8 @@ export class GraphEmulator {
       route = parseRoute(req.method ?? 'GET', url.pathname);
       if ('token' in route) ctx.session = this.uploads.find(route.token);
       const action = this.faults.take(route.op);
+      // Read the body before an injected status for the same reason reply() does.
+      if (action?.type === 'status') await this.drain(ctx);
       if (action && sendEarlyFault(action, req, res, (status) => odataErrorBody(errorForStatus(status)))) {
         req.on('data', (chunk: Buffer) => ctx.countBody(chunk.length));
         await new Promise<void>((resolve) => res.once('close', resolve));
@@ -231,10 +233,14 @@ export class GraphEmulator {
     }
   }
 
-  /** Sends the outcome (or the late fault replacing it), then drains a body the handler rejected without reading. */
+  /**
+   * Sends the outcome (or the late fault replacing it) once the body is fully read. Replying first is not an option:
+   * Node's server stops reading a request whose response has ended, stalling a client still sending the body; reading
+   * first also makes bytesReceivedTotal final by the time the client sees the reply.
+   */
   private async reply(ctx: RequestContext, outcome: Outcome): Promise<void> {
-    const drained = ctx.isBodyConsumed ? undefined : drainBody(ctx.req, this.cap, (n) => ctx.countBody(n));
-    ctx.isBodyConsumed = true;
+    await this.drain(ctx);
+    if (ctx.req.socket.destroyed) return;
     const fault = ctx.lateFault;
     const isError = outcome.body !== undefined && outcome.status >= 400;
     if (fault?.type === 'apply-then-fail') {
@@ -248,7 +254,13 @@ export class GraphEmulator {
     } else {
       sendJson(ctx.res, outcome.status, outcome.body);
     }
-    await drained;
+  }
+
+  /** Reads and discards a body the handler rejected without reading (it still counts as received). */
+  private async drain(ctx: RequestContext): Promise<void> {
+    if (ctx.isBodyConsumed) return;
+    ctx.isBodyConsumed = true;
+    await drainBody(ctx.req, this.cap, (n) => ctx.countBody(n));
   }
 
   private route(ctx: RequestContext, route: GraphRoute): Promise<Outcome> {

@@ -50,7 +50,7 @@ export interface RequestContext {
   /** The uploadUrl's session, when the route names one (even a dead one, so its bytes are still counted). */
   session?: UploadSession;
   bodyBytes: number;
-  /** False while the body is unread: the reply then drains it so keep-alive connections stay usable. */
+  /** False while the body is unread: the reply drains it first so the connection stays usable. */
   isBodyConsumed: boolean;
   /** Set by apply-then-fail / malformed-json: the work is done, the reply is replaced. */
   lateFault?: FaultAction;

@@ -2,6 +2,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomFloat } from './random.js';
 import { HoistError } from '../../domain/hoist-error.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../domain/backoff.js';
 import { diskFileSource } from '../../engine/file-source.js';
 import { Scheduler } from '../../engine/scheduler.js';
 import type { EngineEventSink } from '../../engine/engine-events.js';
@@ -61,7 +62,22 @@ export function makeScheduler(ctx: CliContext, events: EngineEventSink, maxConcu
     pid: process.pid,
     isPidAlive,
     maxConcurrentFiles,
+    retryPolicy: retryPolicyFrom(ctx.env),
   });
+}
+
+/** HOIST_RETRY_BASE_MS / HOIST_RETRY_MAX_MS / HOIST_RETRY_MAX_ATTEMPTS tune the backoff (flaky links, tests). */
+export function retryPolicyFrom(env: NodeJS.ProcessEnv): RetryPolicy {
+  const num = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return env[name] !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
+  };
+  return {
+    ...DEFAULT_RETRY_POLICY,
+    baseDelayMs: num('HOIST_RETRY_BASE_MS', DEFAULT_RETRY_POLICY.baseDelayMs),
+    maxDelayMs: num('HOIST_RETRY_MAX_MS', DEFAULT_RETRY_POLICY.maxDelayMs),
+    maxAttempts: num('HOIST_RETRY_MAX_ATTEMPTS', DEFAULT_RETRY_POLICY.maxAttempts),
+  };
 }
 
 function isPidAlive(pid: number): boolean {

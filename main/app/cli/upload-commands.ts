@@ -68,7 +68,8 @@ export async function runJobs(ctx: CliContext, jobIds: readonly number[], opts: 
     process.off('SIGTERM', onSignal);
     view.stop();
   }
-  const exitCode = interrupted ? 130 : outcomes.some((o) => o.state === 'failed') ? 1 : outcomes.every((o) => o.state === 'done') ? 0 : 3;
+  const allDone = outcomes.length === jobIds.length && outcomes.every((o) => o.state === 'done');
+  const exitCode = interrupted ? 130 : outcomes.some((o) => o.state === 'failed') ? 1 : allDone ? 0 : 3;
   if (opts.json) return { exitCode, output: JSON.stringify({ ok: exitCode === 0, jobs: listJobViews(ctx.store, jobIds) }) };
   return { exitCode, output: summarize(outcomes, names, interrupted) };
 }
