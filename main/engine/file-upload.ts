@@ -6,7 +6,8 @@ import { QuickXorFold } from '../domain/quick-xor-hash.js';
 import type { JobRow } from '../store/jobs-repo.js';
 import type { PartRow, SessionRow } from '../store/sessions-repo.js';
 import type { Store } from '../store/store.js';
-import type { RemoteItem, SessionHandle, UploadProtocol, UploadTarget } from '../protocols/upload-protocol.js';
+import type { LocalFileDigests, RemoteItem, SessionHandle, UploadProtocol, UploadTarget } from '../protocols/upload-protocol.js';
+import { createHash } from 'node:crypto';
 import { describeChange, sameIdentity, type FileSource } from './file-source.js';
 import type { EngineEventSink } from './engine-events.js';
 
@@ -59,7 +60,7 @@ async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: Uplo
     const fold = new QuickXorFold();
     const item = await protocol.uploadWhole(target, hashed(deps, job, 0, job.sizeBytes, fold), signal);
     await checkUnchanged();
-    return finish(deps, job, protocol, item, fold, undefined);
+    return finish(deps, job, protocol, item, fold, undefined, localDigests(deps, job));
   }
 
   let session = deps.store.sessions.openForJob(job.id);
@@ -84,9 +85,10 @@ async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: Uplo
 
   // The last check before the server creates or we commit the file: never commit a mix of old and new bytes.
   await checkUnchanged();
-  if (!item) item = await protocol.commit(handleOf(session), deps.store.sessions.parts(session.id), target, signal);
+  const local = localDigests(deps, job);
+  if (!item) item = await protocol.commit(handleOf(session), deps.store.sessions.parts(session.id), target, local, signal);
   const fold = await combinedFold(deps, job, deps.store.sessions.parts(session.id));
-  return finish(deps, job, protocol, item, fold, session);
+  return finish(deps, job, protocol, item, fold, session, local);
 }
 
 /** Asks the server about a persisted session and brings the database in line with it. Undefined: start a new session. */
@@ -113,11 +115,18 @@ async function resumeSession(
     return undefined;
   }
   if (state.expiresAtMs !== null) deps.store.sessions.update(session.id, { expiresAtMs: state.expiresAtMs });
-  await applyServerState(deps, job, protocol, session, state.received);
+  await applyServerState(deps, job, protocol, session, state.received, state.partReplies);
   return session;
 }
 
-async function applyServerState(deps: FileUploadDeps, job: JobRow, protocol: UploadProtocol, session: SessionRow, received: ByteRange[]): Promise<void> {
+async function applyServerState(
+  deps: FileUploadDeps,
+  job: JobRow,
+  protocol: UploadProtocol,
+  session: SessionRow,
+  received: ByteRange[],
+  partReplies: ReadonlyMap<number, unknown> | undefined,
+): Promise<void> {
   const repo = deps.store.sessions;
   let parts = repo.parts(session.id);
   if (protocol.addressing === 'offset') {
@@ -137,7 +146,8 @@ async function applyServerState(deps: FileUploadDeps, job: JobRow, protocol: Upl
   for (const index of lost) repo.markPartPending(session.id, index);
   for (const index of newlyDone) {
     const part = parts.find((p) => p.partIndex === index)!;
-    repo.markPartDone(session.id, index, (await foldOf(deps, job, part.offsetBytes, part.sizeBytes)).toBase64(), null);
+    const reply = partReplies?.get(part.offsetBytes) ?? null;
+    repo.markPartDone(session.id, index, (await foldOf(deps, job, part.offsetBytes, part.sizeBytes)).toBase64(), reply);
   }
 }
 
@@ -158,7 +168,7 @@ async function adoptFinishedUpload(
   if (parts.filter((p) => p.state === 'pending').length > protocol.maxParallelParts) return undefined;
   let item: RemoteItem;
   try {
-    item = await protocol.commit(handleOf(session), parts, target, signal);
+    item = await protocol.commit(handleOf(session), parts, target, localDigests(deps, job), signal);
   } catch {
     return undefined;
   }
@@ -205,6 +215,7 @@ async function finish(
   item: RemoteItem,
   fold: QuickXorFold,
   session: SessionRow | undefined,
+  local: LocalFileDigests,
 ): Promise<RemoteItem> {
   if (item.sizeBytes !== job.sizeBytes) {
     throw new HoistError('verification-failed', `The server stored ${item.sizeBytes} bytes of ${job.localPath}, expected ${job.sizeBytes}.`);
@@ -213,6 +224,12 @@ async function finish(
     const local = fold.digest(job.sizeBytes);
     if (item.hashes.quickXorHash !== local) {
       throw new HoistError('verification-failed', `The uploaded copy of ${job.localPath} does not match the local file (QuickXorHash ${item.hashes.quickXorHash} ≠ ${local}).`);
+    }
+  }
+  if (protocol.verifyHash === 'sha1' && item.hashes.sha1Hex !== undefined) {
+    const localHex = Buffer.from(await local.sha1Base64(), 'base64').toString('hex');
+    if (item.hashes.sha1Hex !== localHex) {
+      throw new HoistError('verification-failed', `The uploaded copy of ${job.localPath} does not match the local file (SHA-1 ${item.hashes.sha1Hex} ≠ ${localHex}).`);
     }
   }
   if (session) deps.store.sessions.setState(session.id, 'committed');
@@ -264,6 +281,21 @@ async function combinedFold(deps: FileUploadDeps, job: JobRow, parts: readonly P
     total.merge(part.digest ? QuickXorFold.fromBase64(part.digest) : await foldOf(deps, job, part.offsetBytes, part.sizeBytes));
   }
   return total;
+}
+
+/** Lazily hashes the whole local file once (streamed), for protocols whose commit or verification needs it. */
+function localDigests(deps: FileUploadDeps, job: JobRow): LocalFileDigests {
+  let sha1: Promise<string> | undefined;
+  return {
+    sha1Base64: () => {
+      sha1 ??= (async () => {
+        const hash = createHash('sha1');
+        for await (const chunk of deps.files.read(job.localPath, 0, job.sizeBytes)) hash.update(chunk);
+        return hash.digest('base64');
+      })();
+      return sha1;
+    },
+  };
 }
 
 function ackedBytes(parts: readonly PartRow[]): number {

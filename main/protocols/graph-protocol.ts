@@ -101,7 +101,7 @@ export class GraphProtocol implements UploadProtocol {
     throw this.failure(reply, `sending bytes ${part.offsetBytes}-${last}`);
   }
 
-  async commit(_session: SessionHandle, _parts: unknown, target: UploadTarget, signal: AbortSignal): Promise<RemoteItem> {
+  async commit(_session: SessionHandle, _parts: unknown, target: UploadTarget, _local: unknown, signal: AbortSignal): Promise<RemoteItem> {
     // Without deferCommit the last fragment creates the item; when its reply was lost, read the item back.
     const reply = await httpRequest(this.itemUrl(target.remotePath), { method: 'GET', headers: await this.auth(), signal });
     if (reply.status === 404) throw new UploadFailure({ kind: 'retry', reason: 'all bytes were accepted but the file is not visible yet' });

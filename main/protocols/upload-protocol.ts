@@ -30,7 +30,8 @@ export interface RemoteItem {
 
 /** What the server holds of a session, asked on every start (the server is the truth). */
 export type ServerState =
-  | { kind: 'open'; received: ByteRange[]; expiresAtMs: number | null }
+  /** partReplies: the server's record of each held part keyed by its offset (Box part objects), kept for commit. */
+  | { kind: 'open'; received: ByteRange[]; expiresAtMs: number | null; partReplies?: ReadonlyMap<number, unknown> }
   | { kind: 'gone'; reason: string }
   | { kind: 'completed'; item: RemoteItem };
 
@@ -46,6 +47,12 @@ export type PartOutcome =
   | { kind: 'stored'; reply: unknown; expiresAtMs: number | null }
   /** Offset protocols finish on the last byte: the item is already created. */
   | { kind: 'completed'; item: RemoteItem };
+
+/** Whole-file facts the engine computes from the local file on demand (streamed from disk, at most once per run). */
+export interface LocalFileDigests {
+  /** SHA-1 of the whole file, base64 (Box's commit `Digest: sha=`, Apideck's Box connector on finish). */
+  sha1Base64(): Promise<string>;
+}
 
 /**
  * The port every server adapter implements (habit 5). Adapters are the only code that knows URLs, headers and status
@@ -66,7 +73,7 @@ export interface UploadProtocol {
   queryServerState(session: SessionHandle, target: UploadTarget, signal: AbortSignal): Promise<ServerState>;
   uploadPart(session: SessionHandle, part: PartBody, target: UploadTarget, signal: AbortSignal): Promise<PartOutcome>;
   /** Called when every part is acknowledged and no item came back from the last part. */
-  commit(session: SessionHandle, parts: readonly PartRow[], target: UploadTarget, signal: AbortSignal): Promise<RemoteItem>;
+  commit(session: SessionHandle, parts: readonly PartRow[], target: UploadTarget, local: LocalFileDigests, signal: AbortSignal): Promise<RemoteItem>;
   abort(session: SessionHandle, signal: AbortSignal): Promise<void>;
   uploadWhole(target: UploadTarget, data: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<RemoteItem>;
 }
