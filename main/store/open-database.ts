@@ -49,15 +49,23 @@ function migrate(db: Db, migrations: readonly string[], path: string): void {
   }).immediate();
 }
 
+/** Maps SQLite failures during normal work (busy, disk full, read-only) to messages a user can act on. */
+export function translateDbError(error: unknown, path = 'the Hoist database'): unknown {
+  return translateOpenError(error, path);
+}
+
 function translateOpenError(error: unknown, path: string): unknown {
   if (error instanceof HoistError) return error;
   const code = (error as { code?: string }).code ?? '';
   const message = (error as Error).message ?? String(error);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-    return new HoistError('db-locked', `The database ${path} is locked by another program; try again in a moment.`);
+    return new HoistError('db-locked', `The database ${path} is locked by another program (another Hoist process?); try again in a moment.`);
   }
   if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
     return new HoistError('db-unwritable', `Cannot write the Hoist database at ${path} (${message}). Check the folder's permissions or use --data-dir.`);
+  }
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return new HoistError('db-unwritable', `The disk holding ${path} is full; free some space and run the command again (nothing was lost).`);
   }
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new HoistError('db-unwritable', `${path} is not a Hoist database or is damaged (${message}).`);

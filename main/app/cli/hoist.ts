@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { HoistError, userMessage } from '../../domain/hoist-error.js';
+import { translateDbError } from '../../store/open-database.js';
 import { openContext, type CliContext } from './cli-context.js';
 import { destAdd, destList, destRemove, type DestAddOptions } from './dest-commands.js';
 import { cancelJob, parseIds, pauseJobs, resumeJobs, status, uploadFiles, type RunResult } from './upload-commands.js';
@@ -98,7 +99,8 @@ function finish(result: RunResult): void {
 async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(process.argv);
-  } catch (error) {
+  } catch (caught) {
+    const error = translateDbError(caught);
     // Users get a sentence, not a stack trace; HOIST_DEBUG=1 shows the trace for bug reports.
     const known = error instanceof HoistError;
     process.stderr.write(`hoist: ${known ? userMessage(error) : `unexpected error: ${userMessage(error)}`}\n`);
