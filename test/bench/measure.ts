@@ -99,9 +99,7 @@ export function startMeasuredChild(cmd: string, args: readonly string[], opts: M
   const maxChars = opts.maxOutputChars ?? 1024 * 1024;
   const started = performance.now();
   const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid === undefined) {
-    // spawn reports ENOENT & co. asynchronously through 'error'; the result promise below rejects with it.
-  }
+  // Without a pid spawn failed (ENOENT & co.); it reports that through 'error', which rejects `result` below.
   const pid = child.pid ?? -1;
   const untrack = opts.cleanup?.trackChild(child) ?? (() => {});
   let stdout = '';
