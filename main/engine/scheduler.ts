@@ -58,6 +58,48 @@ export class Scheduler {
     return outcomes.sort((a, b) => a.jobId - b.jobId);
   }
 
+  /**
+   * Daemon mode (`hoist serve`, the desktop app): keeps running queued jobs, up to the concurrency limit, until the
+   * signal aborts. `wake()` makes newly queued jobs start at once; a periodic look also catches jobs queued by other
+   * processes (`hoist resume` in a terminal).
+   */
+  async runQueue(signal: AbortSignal, lookEveryMs = 2_000): Promise<void> {
+    const active = new Map<number, Promise<JobOutcome>>();
+    while (!signal.aborted) {
+      const runnable = this.deps.store.jobs.listByState(['queued', 'running']).filter((j) => !active.has(j.id));
+      for (const job of runnable) {
+        if (active.size >= this.deps.maxConcurrentFiles) break;
+        const run = this.runJob(job.id).finally(() => {
+          active.delete(job.id);
+          this.wake();
+        });
+        active.set(job.id, run);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, lookEveryMs);
+        const onAbort = () => done();
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.wakeUp = done;
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }
+      });
+    }
+    this.shutdown();
+    await Promise.allSettled(active.values());
+  }
+
+  /** Tells a running `runQueue` loop to look for work now (a watcher queued a file, the user resumed a job). */
+  wake(): void {
+    const wakeUp = this.wakeUp;
+    this.wakeUp = undefined;
+    wakeUp?.();
+  }
+
+  private wakeUp: (() => void) | undefined;
+
   /** Persists the pause; a job running here stops at once, one running in another process within a poll interval. */
   pause(ids: readonly number[] | 'all'): number {
     const changed = this.deps.store.jobs.pause(ids, this.deps.nowMs());
@@ -65,9 +107,9 @@ export class Scheduler {
     return changed;
   }
 
-  /** Stops everything running in this process without changing what the user asked for (they stay resumable). */
-  shutdown(): void {
-    for (const controller of this.running.values()) controller.abort(new ShutdownRequested());
+  /** Stops everything running in this process; the jobs stay resumable and start again with the next run. */
+  shutdown(options: { isPause?: boolean } = {}): void {
+    for (const controller of this.running.values()) controller.abort(new ShutdownRequested(options.isPause ?? false));
   }
 
   private async runJob(jobId: number): Promise<JobOutcome> {
@@ -152,9 +194,11 @@ export class Scheduler {
       store.jobs.setState(job.id, 'cancelled', this.deps.nowMs());
       return this.settle(job.id, 'cancelled');
     }
-    if (error instanceof ShutdownRequested) {
-      // Ctrl-C / quit: recorded as a pause so nothing starts it behind the user's back; re-running resumes it.
+    if (error instanceof ShutdownRequested && error.isPause) {
+      // Ctrl-C: recorded as a pause so nothing starts it behind the user's back; re-running the command resumes it.
       store.jobs.pause([job.id], this.deps.nowMs());
+    } else if (error instanceof ShutdownRequested) {
+      store.jobs.setState(job.id, 'queued', this.deps.nowMs());
     }
     return this.settle(job.id, 'paused');
   }

@@ -14,9 +14,12 @@ export class CancelRequested extends Error {
   }
 }
 
-/** Thrown when the process is shutting down (Ctrl-C, quit): the job stays resumable. */
+/**
+ * Thrown when the process is shutting down: the job stays resumable. `isPause`: the user interrupted (Ctrl-C), so the
+ * job is recorded as paused; otherwise (daemon or app quitting) it starts again with the next run.
+ */
 export class ShutdownRequested extends Error {
-  constructor() {
+  constructor(readonly isPause = false) {
     super('shutting down');
     this.name = 'ShutdownRequested';
   }

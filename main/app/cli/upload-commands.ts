@@ -56,7 +56,7 @@ export async function runJobs(ctx: CliContext, jobIds: readonly number[], opts: 
   const onSignal = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    scheduler.shutdown();
+    scheduler.shutdown({ isPause: true });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

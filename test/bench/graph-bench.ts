@@ -1,0 +1,361 @@
+/**
+ * Microsoft Graph benchmark: Hoist against the Graph emulator (its own process) next to `curl -T` into the emulator's raw
+ * sink, which writes and hashes like fragments do, so both cost the server the same.
+ *
+ *   1. throughput: curl and hoist alternately on the same 1 GiB file; best of N (median shown too); ratio of the bests
+ *   2. kill at 50 %: SIGKILL mid-upload under a throughput cap, re-run, count the bytes the server received twice
+ *   3. memory vs size: peak RSS of a 4 GiB upload next to the 1 GiB one (BENCH_SKIP_4G=1 skips it)
+ *
+ * Every upload is verified (sha256 of the stored item equals the local file's); any failed run or verification is a
+ * failure of the bench, a missed target is not.
+ */
+import { rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { emptySection, fmt, type Bench, type BenchContext, type BenchSection, type ResultRow } from './bench.js';
+import { freeBytes, GiB, MiB, writeRepeatedRandomFile, type TestFile } from './files.js';
+import { startGraphServer, type GraphServerProcess } from './graph-server-process.js';
+import { addGraphDestination, parseUploadSummary, runHoist, startHoist } from './hoist-cli.js';
+import { flushPageCache, mbPerSec, measureChild, median, pollUntil, requireSuccess, type ChildMeasurement } from './measure.js';
+
+const TOKEN = 'graph-test-token';
+const DEST = 'bench';
+/** Hoist's default Graph fragment (10 MiB); the bench does not pass --fragment-size. */
+export const GRAPH_FRAGMENT_BYTES = 10_485_760;
+/** Graph allows one fragment in flight per upload session. */
+const GRAPH_IN_FLIGHT = 1;
+
+const TARGET_RATIO = 0.9;
+const TARGET_PEAK_RSS_BYTES = 150 * MiB;
+/** "Unchanged" peak RSS between 1 GiB and 4 GiB: within this much. */
+const RSS_UNCHANGED_TOLERANCE_BYTES = 16 * MiB;
+const KILL_CAP_BYTES_PER_SEC = 200e6;
+const MIN_FREE_FOR_4G_BYTES = 10 * GiB;
+const MIN_FREE_FOR_1G_BYTES = 6 * GiB;
+
+const RUN_TIMEOUT_1G_MS = 10 * 60_000;
+const RUN_TIMEOUT_4G_MS = 30 * 60_000;
+
+interface Run {
+  tool: 'curl' | 'hoist';
+  index: number;
+  m: ChildMeasurement;
+  mbps: number;
+  serverCpuSeconds: number;
+}
+
+export const graphBench: Bench = {
+  id: 'graph',
+  title: 'Hoist benchmark (same machine, same run)',
+  run: runGraphBench,
+};
+
+async function runGraphBench(ctx: BenchContext): Promise<BenchSection> {
+  const section = emptySection();
+  const work = ctx.cleanup.tempDir('graph');
+  const free = await freeBytes(work);
+  if (free < MIN_FREE_FOR_1G_BYTES) {
+    section.failures.push(`only ${fmt.mib(free)} free under ${work}; the 1 GiB runs need ${fmt.mib(MIN_FREE_FOR_1G_BYTES)}`);
+    return section;
+  }
+  const file = await ctx.fixtures.randomFile('bench-1g.bin', GiB);
+  const server = await startGraphServer({ storageDir: join(work, 'server'), cleanup: ctx.cleanup });
+  ctx.log(`Graph emulator: pid ${server.pid} at ${server.url}`);
+  const env: Env = { ctx, server, work, section, dataDirs: 0 };
+  try {
+    await step(env, 'warm-up', () => warmUp(env));
+    const throughput = await step(env, 'throughput', () => throughputRuns(env, file));
+    const kill = await step(env, 'kill at 50 %', () => killAndResume(env, file));
+    const big = await step(env, '4 GiB memory run', () => fourGiB(env));
+    section.rows.push(...rowsFor(throughput, kill, big));
+    section.json = { fileBytes: file.sizeBytes, fragmentBytes: GRAPH_FRAGMENT_BYTES, throughput: throughput && jsonOfThroughput(throughput), kill, fourGiB: big };
+  } finally {
+    await server.close();
+  }
+  return section;
+}
+
+interface Env {
+  ctx: BenchContext;
+  server: GraphServerProcess;
+  work: string;
+  section: BenchSection;
+  dataDirs: number;
+}
+
+/** Runs one part of the bench; a failure is recorded and the remaining parts still run. */
+async function step<T>(env: Env, name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  env.ctx.log(`— ${name}`);
+  try {
+    return await fn();
+  } catch (error) {
+    const message = `${name}: ${error instanceof Error ? error.message : String(error)}`;
+    env.section.failures.push(message);
+    env.ctx.log(`FAILED ${message}`);
+    return undefined;
+  }
+}
+
+/** A fresh Hoist data dir with the Graph destination added (not timed). */
+async function freshHoist(env: Env, label: string): Promise<string> {
+  const dataDir = join(env.work, `hoist-${label}-${++env.dataDirs}`);
+  await addGraphDestination(dataDir, { name: DEST, endpoint: env.server.graphBaseUrl, token: TOKEN, cleanup: env.ctx.cleanup });
+  return dataDir;
+}
+
+function uploadArgs(file: TestFile, remoteDir: string): string[] {
+  return ['upload', file.path, '--dest', DEST, '--remote-dir', remoteDir, '--json'];
+}
+
+/** Checks the CLI run, its JSON summary and the stored item (size + sha256). */
+async function verifyHoistUpload(env: Env, what: string, m: ChildMeasurement, file: TestFile, remoteDir: string): Promise<{ bytesSentTotal: number }> {
+  requireSuccess(what, m);
+  const summary = parseUploadSummary(m.stdout);
+  const job = summary.jobs[0];
+  if (!summary.ok || !job || job.state !== 'done') throw new Error(`${what}: summary is not ok: ${m.stdout.slice(-500)}`);
+  const path = `${remoteDir}/${basename(file.path)}`;
+  const item = (await env.server.items()).find((i) => i.path === path);
+  if (!item) throw new Error(`${what}: the emulator has no item ${path}`);
+  if (item.size !== file.sizeBytes || item.sha256 !== file.sha256) {
+    throw new Error(`${what}: VERIFICATION FAILED for ${path}: stored ${item.size} bytes sha256 ${item.sha256}, local ${file.sizeBytes} bytes sha256 ${file.sha256}`);
+  }
+  return { bytesSentTotal: job.bytesSentTotal };
+}
+
+async function runCurl(env: Env, file: TestFile, sinkName: string, timeoutMs: number): Promise<ChildMeasurement> {
+  const url = `${env.server.url}/_bench/sink/${sinkName}`;
+  const m = await measureChild('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-T', file.path, url], { timeoutMs, cleanup: env.ctx.cleanup });
+  requireSuccess('curl -T', m);
+  if (m.stdout.trim() !== '201') throw new Error(`curl -T: the sink answered HTTP ${m.stdout.trim()}, expected 201`);
+  const stored = await stat(join(env.server.storageDir, '_bench', sinkName));
+  if (stored.size !== file.sizeBytes) throw new Error(`curl -T: the sink stored ${stored.size} bytes, expected ${file.sizeBytes}`);
+  return m;
+}
+
+/** Small untimed uploads with both tools: warms the emulator's code paths and fails fast if the setup is broken. */
+async function warmUp(env: Env): Promise<void> {
+  const file = await env.ctx.fixtures.randomFile('warmup-32m.bin', 32 * MiB);
+  await runCurl(env, file, 'warmup.bin', 120_000);
+  const dataDir = await freshHoist(env, 'warmup');
+  const m = await runHoist(dataDir, uploadArgs(file, '/warmup'), { timeoutMs: 120_000, cleanup: env.ctx.cleanup });
+  await verifyHoistUpload(env, 'hoist warm-up upload', m, file, '/warmup');
+}
+
+interface ThroughputResult {
+  runs: Run[];
+  bestCurl: Run;
+  bestHoist: Run;
+  medianCurlMbps: number;
+  medianHoistMbps: number;
+  /** Max over every 1 GiB hoist run. */
+  peakRssBytes: number;
+}
+
+async function throughputRuns(env: Env, file: TestFile): Promise<ThroughputResult> {
+  const count = Math.max(2, Math.floor(Number(env.ctx.env.BENCH_RUNS ?? 3)) || 3);
+  const runs: Run[] = [];
+  for (let i = 1; i <= count; i++) {
+    flushPageCache();
+    runs.push(await timed(env, 'curl', i, file, () => runCurl(env, file, 'curl.bin', RUN_TIMEOUT_1G_MS)));
+    const dataDir = await freshHoist(env, `run${i}`);
+    flushPageCache();
+    const remoteDir = `/run-${i}`;
+    const run = await timed(env, 'hoist', i, file, () =>
+      runHoist(dataDir, uploadArgs(file, remoteDir), { timeoutMs: RUN_TIMEOUT_1G_MS, cleanup: env.ctx.cleanup }),
+    );
+    const { bytesSentTotal } = await verifyHoistUpload(env, `hoist upload run ${i}`, run.m, file, remoteDir);
+    if (bytesSentTotal !== file.sizeBytes) env.section.details.push(`  note: hoist run ${i} reports ${bytesSentTotal} bytes sent for a ${file.sizeBytes}-byte file`);
+    runs.push(run);
+  }
+  const of = (tool: Run['tool']): Run[] => runs.filter((r) => r.tool === tool);
+  const best = (tool: Run['tool']): Run => of(tool).reduce((a, b) => (b.mbps > a.mbps ? b : a));
+  const result: ThroughputResult = {
+    runs,
+    bestCurl: best('curl'),
+    bestHoist: best('hoist'),
+    medianCurlMbps: median(of('curl').map((r) => r.mbps)),
+    medianHoistMbps: median(of('hoist').map((r) => r.mbps)),
+    peakRssBytes: Math.max(...of('hoist').map((r) => r.m.peakRssBytes)),
+  };
+  env.section.details.push(`Graph 1 GiB, ${count} alternating runs each (curl, hoist, curl, hoist, …); page cache synced before each run:`);
+  for (const r of runs) {
+    env.section.details.push(
+      `  ${r.tool.padEnd(5)} #${r.index}  ${fmt.secs(r.m.wallMs).padStart(8)}  ${fmt.mbps(r.mbps).padStart(12)}  ` +
+        `client cpu ${fmt.cpu(r.m.cpuSeconds)}  peak RSS ${fmt.mib(r.m.peakRssBytes)}  emulator cpu ${fmt.cpu(r.serverCpuSeconds)}`,
+    );
+  }
+  return result;
+}
+
+async function timed(env: Env, tool: Run['tool'], index: number, file: TestFile, fn: () => Promise<ChildMeasurement>): Promise<Run> {
+  const cpuBefore = env.server.cpuSeconds();
+  const m = await fn();
+  const run: Run = { tool, index, m, mbps: mbPerSec(file.sizeBytes, m.wallMs), serverCpuSeconds: env.server.cpuSeconds() - cpuBefore };
+  env.ctx.log(`  ${tool} #${index}: ${fmt.secs(m.wallMs)}, ${fmt.mbps(run.mbps)}, peak RSS ${fmt.mib(m.peakRssBytes)}, cpu ${fmt.cpu(m.cpuSeconds)}`);
+  return run;
+}
+
+interface KillResult {
+  capBytesPerSec: number;
+  receivedAtKillBytes: number;
+  receivedAtKillPct: number;
+  sessions: number;
+  bytesReceivedTotal: number;
+  resentBytes: number;
+  resentFragments: number;
+  resumeWallMs: number;
+  resumePeakRssBytes: number;
+  hoistBytesSentTotal: number;
+}
+
+async function killAndResume(env: Env, file: TestFile): Promise<KillResult> {
+  const { server } = env;
+  const remoteDir = '/kill';
+  const path = `${remoteDir}/${basename(file.path)}`;
+  const dataDir = await freshHoist(env, 'kill');
+  await server.setThroughput(KILL_CAP_BYTES_PER_SEC);
+  try {
+    const child = startHoist(dataDir, uploadArgs(file, remoteDir), { timeoutMs: 5 * 60_000, cleanup: env.ctx.cleanup });
+    const half = file.sizeBytes / 2;
+    let atKill;
+    try {
+      atKill = await pollUntil(
+        async () => {
+          if (child.child.exitCode !== null) throw new Error(`hoist exited (code ${child.child.exitCode}) before reaching 50 %`);
+          const session = (await server.sessions()).find((s) => s.path === path);
+          return session && session.receivedBytes >= half ? session : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 20, what: `the server to hold 50 % of ${path}` },
+      );
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const killed = await child.result;
+    if (killed.signal !== 'SIGKILL') throw new Error(`hoist was not killed mid-upload (exit ${killed.code}): ${killed.stdout.slice(-300)}`);
+    env.ctx.log(`  SIGKILL with ${atKill.receivedBytes} bytes (${((atKill.receivedBytes / file.sizeBytes) * 100).toFixed(1)} %) accepted`);
+    await server.setThroughput(undefined);
+
+    const resumed = await runHoist(dataDir, uploadArgs(file, remoteDir), { timeoutMs: RUN_TIMEOUT_1G_MS, cleanup: env.ctx.cleanup });
+    const { bytesSentTotal } = await verifyHoistUpload(env, 'hoist re-run after SIGKILL', resumed, file, remoteDir);
+    const sessions = (await server.sessions()).filter((s) => s.path === path);
+    const received = sessions.reduce((sum, s) => sum + s.bytesReceivedTotal, 0);
+    const resent = received - file.sizeBytes;
+    const result: KillResult = {
+      capBytesPerSec: KILL_CAP_BYTES_PER_SEC,
+      receivedAtKillBytes: atKill.receivedBytes,
+      receivedAtKillPct: (atKill.receivedBytes / file.sizeBytes) * 100,
+      sessions: sessions.length,
+      bytesReceivedTotal: received,
+      resentBytes: resent,
+      resentFragments: resent / GRAPH_FRAGMENT_BYTES,
+      resumeWallMs: resumed.wallMs,
+      resumePeakRssBytes: resumed.peakRssBytes,
+      hoistBytesSentTotal: bytesSentTotal,
+    };
+    env.section.details.push(
+      `Kill at 50 %: emulator capped at ${KILL_CAP_BYTES_PER_SEC / 1e6} MB/s, SIGKILL once it had accepted ${result.receivedAtKillPct.toFixed(1)} %; ` +
+        `re-run (cap removed) took ${fmt.secs(resumed.wallMs)}; ${sessions.length} upload session(s) for ${path}; ` +
+        `server received ${received} bytes in total for a ${file.sizeBytes}-byte file; hoist counts ${bytesSentTotal} bytes sent`,
+    );
+    return result;
+  } finally {
+    await server.setThroughput(undefined).catch(() => {});
+  }
+}
+
+type FourGiBResult =
+  | { skipped: true; reason: string }
+  | { skipped: false; fileBytes: number; wallMs: number; mbps: number; peakRssBytes: number; cpuSeconds: number };
+
+async function fourGiB(env: Env): Promise<FourGiBResult> {
+  if (env.ctx.env.BENCH_SKIP_4G === '1') return { skipped: true, reason: 'BENCH_SKIP_4G=1' };
+  const free = await freeBytes(env.work);
+  if (free < MIN_FREE_FOR_4G_BYTES) {
+    return { skipped: true, reason: `only ${fmt.mib(free)} free, ${fmt.mib(MIN_FREE_FOR_4G_BYTES)} needed` };
+  }
+  const path = join(env.work, 'bench-4g.bin');
+  env.ctx.log('  writing 4 GiB (64 × the same 64 MiB random block)');
+  const file = await writeRepeatedRandomFile(path, 64 * MiB, 64);
+  globalThis.gc?.();
+  try {
+    const dataDir = await freshHoist(env, '4g');
+    flushPageCache();
+    const m = await runHoist(dataDir, uploadArgs(file, '/4g'), { timeoutMs: RUN_TIMEOUT_4G_MS, cleanup: env.ctx.cleanup });
+    await verifyHoistUpload(env, 'hoist 4 GiB upload', m, file, '/4g');
+    const mbps = mbPerSec(file.sizeBytes, m.wallMs);
+    env.ctx.log(`  hoist 4 GiB: ${fmt.secs(m.wallMs)}, ${fmt.mbps(mbps)}, peak RSS ${fmt.mib(m.peakRssBytes)}`);
+    env.section.details.push(
+      `Graph 4 GiB: hoist ${fmt.secs(m.wallMs)}, ${fmt.mbps(mbps)}, client cpu ${fmt.cpu(m.cpuSeconds)}, peak RSS ${fmt.mib(m.peakRssBytes)}`,
+    );
+    return { skipped: false, fileBytes: file.sizeBytes, wallMs: m.wallMs, mbps, peakRssBytes: m.peakRssBytes, cpuSeconds: m.cpuSeconds };
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
+function rowsFor(t: ThroughputResult | undefined, kill: KillResult | undefined, big: FourGiBResult | undefined): ResultRow[] {
+  const failed = (label: string): ResultRow => ({ label, measured: 'FAILED' });
+  const rows: ResultRow[] = [];
+  if (t) {
+    const n = t.runs.length / 2;
+    const ratio = t.bestHoist.mbps / t.bestCurl.mbps;
+    rows.push(
+      { label: `Graph 1 GiB: curl -T single PUT (best of ${n})`, measured: `${fmt.mbps(t.bestCurl.mbps)} (median ${t.medianCurlMbps.toFixed(1)})` },
+      { label: `Graph 1 GiB: hoist upload (best of ${n})`, measured: `${fmt.mbps(t.bestHoist.mbps)} (median ${t.medianHoistMbps.toFixed(1)})` },
+      { label: '  ratio hoist/curl (best/best)', measured: ratio.toFixed(2), target: `≥ ${TARGET_RATIO}`, met: ratio >= TARGET_RATIO },
+      {
+        label: '  hoist peak RSS 1 GiB (max of runs)',
+        measured: fmt.mib(t.peakRssBytes),
+        target: `< ${fmt.mib(TARGET_PEAK_RSS_BYTES).replace('.0', '')}`,
+        met: t.peakRssBytes < TARGET_PEAK_RSS_BYTES,
+      },
+    );
+  } else {
+    rows.push(failed('Graph 1 GiB: curl / hoist throughput'));
+  }
+  if (!big) rows.push(failed('  hoist peak RSS 4 GiB'));
+  else if (big.skipped) rows.push({ label: '  hoist peak RSS 4 GiB', measured: `skipped (${big.reason})` });
+  else {
+    const diff = t ? big.peakRssBytes - t.peakRssBytes : Number.NaN;
+    const unchanged = Math.abs(diff) <= RSS_UNCHANGED_TOLERANCE_BYTES;
+    rows.push({
+      label: '  hoist peak RSS 4 GiB',
+      measured: `${fmt.mib(big.peakRssBytes)} (Δ ${Number.isFinite(diff) ? fmt.signedMib(diff) : 'n/a'})`,
+      target: `< 150 MiB, unchanged (|Δ| ≤ ${RSS_UNCHANGED_TOLERANCE_BYTES / MiB} MiB)`,
+      met: big.peakRssBytes < TARGET_PEAK_RSS_BYTES && unchanged,
+    });
+  }
+  if (kill) {
+    const limit = GRAPH_IN_FLIGHT;
+    rows.push({
+      label: `  re-sent after SIGKILL at ${kill.receivedAtKillPct.toFixed(0)} %`,
+      measured: `${kill.resentBytes} bytes = ${kill.resentFragments.toFixed(2)} fragments`,
+      target: `≤ ${limit} fragment (${limit} in flight)`,
+      met: kill.resentBytes <= limit * GRAPH_FRAGMENT_BYTES,
+    });
+  } else {
+    rows.push(failed('  re-sent after SIGKILL at 50 %'));
+  }
+  return rows;
+}
+
+function jsonOfThroughput(t: ThroughputResult): Record<string, unknown> {
+  return {
+    summary: 'best',
+    curlBestMbps: t.bestCurl.mbps,
+    hoistBestMbps: t.bestHoist.mbps,
+    curlMedianMbps: t.medianCurlMbps,
+    hoistMedianMbps: t.medianHoistMbps,
+    ratioBest: t.bestHoist.mbps / t.bestCurl.mbps,
+    ratioMedian: t.medianHoistMbps / t.medianCurlMbps,
+    hoistPeakRssBytes: t.peakRssBytes,
+    runs: t.runs.map((r) => ({
+      tool: r.tool,
+      index: r.index,
+      wallMs: Math.round(r.m.wallMs),
+      mbps: r.mbps,
+      cpuSeconds: r.m.cpuSeconds,
+      peakRssBytes: r.m.peakRssBytes,
+      emulatorCpuSeconds: r.serverCpuSeconds,
+    })),
+  };
+}
