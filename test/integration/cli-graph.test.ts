@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphEmulator } from '../emulators/graph-emulator.js';
 import type { JobView } from '../../preload/contract/views.js';
@@ -188,5 +188,51 @@ describe('hoist upload to Microsoft Graph', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cannot write its data folder/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('cancel discards the server session; the log names uploads and parts but never the token', async () => {
+    await addDest();
+    const file = join(work, 'cancel.bin');
+    writeRandomFile(file, 12 * MiB);
+    emulator.setThroughput(4 * MiB);
+    const child = startCli(['--data-dir', dataDir, 'upload', file, '--dest', 'od', '--json']);
+    await waitFor(() => (emulator.sessions()[0]?.receivedBytes ?? 0) >= FRAGMENT, 30_000, 'a fragment');
+    const status = parseJsonOutput<{ jobs: JobView[] }>((await hoist('status', '--json')).stdout);
+    const cancelled = await hoist('cancel', String(status.jobs[0]!.id));
+    expect(cancelled.code).toBe(0);
+    const first = await child.result;
+    expect(parseJsonOutput<Summary>(first.stdout).jobs[0]!.state).toBe('cancelled');
+    expect(emulator.sessions()[0]!.state).toBe('cancelled');
+    expect(emulator.items()).toEqual([]);
+    const log = readFileSync(join(dataDir, 'logs', 'hoist.log'), 'utf8');
+    expect(log).toMatch(/"type":"part-acked","jobId":1,"partIndex":0/);
+    expect(log).not.toContain('graph-test-token');
+    expect(log).not.toContain('/up/');
+  });
+
+  it('uploads into another drive with --drive-id and reads the token from --token-env at upload time', async () => {
+    const added = await hoist('dest', 'add', 'lib', '--provider', 'graph', '--endpoint', emulator.graphBaseUrl, '--drive-id', 'b!team-drive', '--token-env', 'HOIST_TEST_TOKEN');
+    expect(added.code).toBe(0);
+    expect(readFileSync(join(dataDir, 'hoist.db')).includes('graph-test-token')).toBe(false);
+    const file = join(work, 'team.bin');
+    writeRandomFile(file, 3 * MiB);
+    const withoutToken = await hoist('upload', file, '--dest', 'lib');
+    expect(withoutToken.code).toBe(1);
+    expect(withoutToken.stdout).toMatch(/HOIST_TEST_TOKEN is empty or unset/);
+    const run = await runCli(['--data-dir', dataDir, 'upload', file, '--dest', 'lib', '--json'], { env: { ...process.env, HOIST_TEST_TOKEN: 'graph-test-token', HOIST_RETRY_BASE_MS: '20' } });
+    expect(run.code).toBe(0);
+    const item = emulator.items()[0]!;
+    expect(item.driveId).toBe('b!team-drive');
+    expect(item.sha256).toBe(await sha256File(file));
+    expect(emulator.requests.find((r) => r.op === 'graph.create')!.path).toBe('/v1.0/drives/b!team-drive/root:/team.bin:/createUploadSession');
+  });
+
+  it('rejects bad destination settings with clear messages', async () => {
+    const bad = await hoist('dest', 'add', 'x', '--provider', 'graph', '--token', 't', '--fragment-size', '4194304');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/multiple of 327,680/);
+    const insecure = await hoist('dest', 'add', 'y', '--provider', 'graph', '--token', 't', '--endpoint', 'http://graph.example.com/v1.0');
+    expect(insecure.code).toBe(2);
+    expect(insecure.stderr).toMatch(/must use https/);
   });
 });

@@ -7,6 +7,7 @@ import { formatBytes } from '../../domain/transfer-rate.js';
 import { protocolFor } from '../protocol-factory.js';
 import { makeScheduler, type CliContext } from './cli-context.js';
 import { ProgressView } from './progress-view.js';
+import { eventLogger } from '../event-log.js';
 
 export interface RunOptions {
   json: boolean;
@@ -51,7 +52,11 @@ export async function runJobs(ctx: CliContext, jobIds: readonly number[], opts: 
   const names = new Map(jobIds.map((id) => [id, ctx.store.jobs.get(id)?.localPath ?? String(id)]));
   const mode = opts.json ? 'silent' : process.stderr.isTTY ? 'tty' : 'lines';
   const view = new ProgressView(mode, names);
-  const scheduler = makeScheduler(ctx, view.onEvent, opts.concurrency);
+  const log = eventLogger(ctx.dataDir);
+  const scheduler = makeScheduler(ctx, (event) => {
+    log(event);
+    view.onEvent(event);
+  }, opts.concurrency);
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) process.exit(130);
