@@ -74,14 +74,16 @@ async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: Uplo
   const parts = deps.store.sessions.parts(session.id);
   deps.events({ type: 'job-started', jobId: job.id, totalBytes: job.sizeBytes, ackedBytes: ackedBytes(parts) });
 
-  const pending = parts.filter((p) => p.state === 'pending');
+  // A session the server already completed needs no more bytes, whatever the database still lists as pending.
+  const pending = item ? [] : parts.filter((p) => p.state === 'pending');
   const runPart = async (part: PartRow) => {
     await checkUnchanged();
     if (signal.aborted) throw signal.reason;
     const outcome = await sendPart(deps, job, protocol, session, part, target, signal);
     if (outcome) item = outcome;
   };
-  await runPool(pending, protocol.maxParallelParts, runPart, signal);
+  const parallel = protocol.maxParallelPartsFor?.(handleOf(session)) ?? protocol.maxParallelParts;
+  await runPool(pending, parallel, runPart, signal);
 
   // The last check before the server creates or we commit the file: never commit a mix of old and new bytes.
   await checkUnchanged();

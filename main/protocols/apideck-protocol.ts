@@ -59,8 +59,6 @@ export class ApideckProtocol implements UploadProtocol {
   readonly verifyHash = 'none' as const;
 
   private readonly base: string;
-  /** `parallel_upload_supported` of the session last created or asked about (see maxParallelParts). */
-  private isParallelSupported = false;
   /** Set once the server said a digest is missing, for connectors the configuration did not name. */
   private hasLearnedDigest = false;
 
@@ -68,13 +66,11 @@ export class ApideckProtocol implements UploadProtocol {
     this.base = ((config.endpoint ?? '').trim() || DEFAULT_APIDECK_ENDPOINT).replace(/\/+$/, '');
   }
 
-  /**
-   * Parallelism is a property of the session, but the port reads it from the adapter: the engine reads this right after
-   * createSession / queryServerState, which set it from the session's `parallel_upload_supported`. Until a session is
-   * known it is 1, never more than the server allows.
-   */
-  get maxParallelParts(): number {
-    return this.isParallelSupported ? Math.max(1, this.config.maxParallelParts ?? DEFAULT_APIDECK_PARALLEL_PARTS) : 1;
+  /** Parallelism is a property of the session (`parallel_upload_supported`); without a session, one part at a time. */
+  readonly maxParallelParts = 1;
+
+  maxParallelPartsFor(session: SessionHandle): number {
+    return session.extra.parallelUploadSupported === true ? Math.max(1, this.config.maxParallelParts ?? DEFAULT_APIDECK_PARALLEL_PARTS) : 1;
   }
 
   async createSession(target: UploadTarget, signal: AbortSignal): Promise<SessionHandle> {
@@ -88,20 +84,18 @@ export class ApideckProtocol implements UploadProtocol {
       if (!signal.aborted) await this.deleteSession(id, signal).catch(() => undefined);
       throw error;
     }
-    this.isParallelSupported = session.parallel_upload_supported === true;
     return {
       sessionUrl: null,
       remoteSessionId: id,
       partSizeBytes: session.part_size,
       expiresAtMs: parseExpiry(session.expires_at),
-      extra: { parallelUploadSupported: this.isParallelSupported },
+      extra: { parallelUploadSupported: session.parallel_upload_supported === true },
     };
   }
 
   async queryServerState(session: SessionHandle, target: UploadTarget, signal: AbortSignal): Promise<ServerState> {
     const data = await this.readSession(this.sessionId(session), signal);
     if (data === 'gone') return { kind: 'gone', reason: 'the upload session expired or is unknown to Apideck' };
-    this.isParallelSupported = data.parallel_upload_supported === true;
     // Finished already (our finish reply was lost): the file exists, do not upload or finish again.
     if (data.success === true) return { kind: 'completed', item: finishedSessionItem(data, posix.basename(target.remotePath), target.sizeBytes) };
     if (data.part_size !== session.partSizeBytes) {

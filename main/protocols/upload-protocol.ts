@@ -64,6 +64,8 @@ export interface UploadProtocol {
   readonly addressing: 'offset' | 'indexed';
   /** Parts of one file that may be in flight at once. */
   readonly maxParallelParts: number;
+  /** When the server decides per session (Apideck's parallel_upload_supported), the limit for that session. */
+  maxParallelPartsFor?(session: SessionHandle): number;
   /** Files smaller than this go through `uploadWhole` (Graph cannot open a session for an empty file). */
   readonly minSessionBytes: number;
   /** The whole-file hash the server reports and the engine verifies. */

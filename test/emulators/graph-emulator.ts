@@ -2,6 +2,9 @@
  * Protocol-faithful Microsoft Graph upload-session emulator (protocols.md §2): createUploadSession, the pre-authorised
  * uploadUrl (PUT fragments, GET status, DELETE, POST commit), item GET, simple upload, plus a raw benchmark sink.
  * Bytes live on disk under `storageDir`; only hash state and at most one write batch per request are held in memory.
+ *
+ * Fault-injection op names: graph.create, graph.put, graph.status (GET uploadUrl), graph.delete, graph.commit
+ * (POST uploadUrl), graph.item (GET item), graph.simple (PUT …:/content), bench.sink, graph.unknown.
  */
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -63,7 +66,7 @@ export interface GraphSessionInfo {
   bytesReceivedTotal: number;
   state: SessionState;
   expiresAtMs: number;
-  /** Every PUT that reached this session, accepted or not. */
+  /** Every PUT on this session's uploadUrl: accepted, rejected or failed by an injected fault. */
   putCount: number;
 }
 
@@ -206,6 +209,8 @@ export class GraphEmulator {
     try {
       route = parseRoute(req.method ?? 'GET', url.pathname);
       if ('token' in route) ctx.session = this.uploads.find(route.token);
+      // Counted before faults so tests can see every attempt a client made, injected failures included.
+      if (route.op === 'graph.put' && ctx.session) ctx.session.putCount += 1;
       const action = this.faults.take(route.op);
       // Read the body before an injected status for the same reason reply() does.
       if (action?.type === 'status') await this.drain(ctx);
@@ -301,7 +306,6 @@ export class GraphEmulator {
   /** Session routes answer 404 for a dead session before 401 for a stray Authorization header, as the service does. */
   private async onSession(ctx: RequestContext, op: 'graph.put' | 'graph.status' | 'graph.delete' | 'graph.commit'): Promise<Outcome> {
     const session = this.uploads.live(ctx.session);
-    if (op === 'graph.put') session.putCount += 1;
     if (this.isStrictAuth && ctx.req.headers.authorization !== undefined) {
       throw new GraphFailure({
         status: 401,

@@ -228,6 +228,26 @@ describe('GraphEmulator upload sessions', () => {
     expect((await readFile(emu.items()[0]!.storagePath)).equals(data)).toBe(true);
   });
 
+  it('serialises duplicate concurrent fragments: one is accepted, the others get 416 fragmentOverlap', async () => {
+    const emu = await start();
+    const data = randomBytes(2 * CHUNK);
+    const uploadUrl = await openSession(emu, '/a.bin', { fileSize: 4 * CHUNK });
+    const replies = await Promise.all([0, 1, 2].map(() => putFragment(uploadUrl, data, 0, 4 * CHUNK)));
+    expect(replies.map((r) => r.status).sort()).toEqual([202, 416, 416]);
+    expect(onlySession(emu)).toMatchObject({ receivedBytes: 2 * CHUNK, putCount: 3, bytesReceivedTotal: 6 * CHUNK });
+  });
+
+  it('applies nothing when an injected reset cuts the body', async () => {
+    const emu = await start();
+    const uploadUrl = await openSession(emu, '/a.bin', { fileSize: 2 * CHUNK });
+    emu.faults.add({ op: 'graph.put', action: { type: 'reset-mid-body', afterBytes: 50_000 } });
+    await expect(putFragment(uploadUrl, randomBytes(CHUNK), 0, 2 * CHUNK)).rejects.toThrow();
+    await waitFor(() => emu.requests.some((r) => r.op === 'graph.put'));
+    expect(emu.requests.find((r) => r.op === 'graph.put')!.status).toBe(0);
+    expect(onlySession(emu)).toMatchObject({ receivedBytes: 0, putCount: 1 });
+    expect((await send(uploadUrl)).json.nextExpectedRanges).toEqual(['0-']);
+  });
+
   it('answers 404 uploadSessionNotFound once a session expired, explicitly or by its sliding TTL', async () => {
     const emu = await start({ sessionTtlMs: 60_000 });
     const uploadUrl = await openSession(emu, '/a.bin', { fileSize: 2 * CHUNK });
@@ -300,8 +320,9 @@ describe('GraphEmulator upload sessions', () => {
     expect(faulted.status).toBe(503);
     expect(faulted.headers.get('retry-after')).toBe('2');
     expect(faulted.json.error.code).toBe('serviceNotAvailable');
-    expect(onlySession(emu).receivedBytes).toBe(0);
+    expect(onlySession(emu)).toMatchObject({ receivedBytes: 0, bytesReceivedTotal: CHUNK });
     expect((await putFragment(uploadUrl, fragment, 0, 2 * CHUNK)).status).toBe(202);
+    expect(onlySession(emu)).toMatchObject({ receivedBytes: CHUNK, putCount: 2, bytesReceivedTotal: 2 * CHUNK });
   });
 
   it('apply-then-fail stores the fragment, so the retry gets 416 and GET shows the progress', async () => {

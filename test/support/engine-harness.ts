@@ -30,11 +30,15 @@ export function makeHarness(dir: string, protocol: UploadProtocol, retryPolicy?:
       new Promise((resolve, reject) => {
         delaysMs.push(ms);
         if (signal.aborted) return reject(signal.reason);
-        const timer = setTimeout(resolve, Math.min(ms, 5));
-        signal.addEventListener('abort', () => {
+        const onAbort = () => {
           clearTimeout(timer);
           reject(signal.reason);
-        }, { once: true });
+        };
+        const timer = setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, Math.min(ms, 5));
+        signal.addEventListener('abort', onAbort, { once: true });
       }),
     events: (e) => events.push(e),
     pid: process.pid,
