@@ -194,7 +194,7 @@ describe('hoist upload to Microsoft Graph', () => {
     await addDest();
     const file = join(work, 'cancel.bin');
     writeRandomFile(file, 12 * MiB);
-    emulator.setThroughput(4 * MiB);
+    emulator.setThroughput(MiB); // slow enough that two CLI round trips land mid-upload
     const child = startCli(['--data-dir', dataDir, 'upload', file, '--dest', 'od', '--json']);
     await waitFor(() => (emulator.sessions()[0]?.receivedBytes ?? 0) >= FRAGMENT, 30_000, 'a fragment');
     const status = parseJsonOutput<{ jobs: JobView[] }>((await hoist('status', '--json')).stdout);
