@@ -2,13 +2,18 @@ import { HoistError } from '../domain/hoist-error.js';
 import { GRAPH_DEFAULT_FRAGMENT_BYTES } from '../domain/part-plan.js';
 import { GraphProtocol, type ConflictBehavior } from '../protocols/graph-protocol.js';
 import type { UploadProtocol } from '../protocols/upload-protocol.js';
+import { ApideckProtocol, DEFAULT_APIDECK_ENDPOINT } from '../protocols/apideck-protocol.js';
 import type { DestinationRow } from '../store/destinations-repo.js';
 import type { SecretStore } from './secret-store.js';
 
 /** Where a destination's token comes from: the token store, or an environment variable named by the user. */
 export type TokenSource = { kind: 'stored' } | { kind: 'env'; name: string };
 
-export const DEFAULT_GRAPH_ENDPOINT = 'https://graph.microsoft.com/v1.0';
+/** The real services; `--endpoint` replaces them (sovereign clouds, self-hosting, emulators). */
+export const DEFAULT_ENDPOINTS = {
+  graph: 'https://graph.microsoft.com/v1.0',
+  apideck: DEFAULT_APIDECK_ENDPOINT,
+} as const;
 
 export function tokenResolver(dest: DestinationRow, secrets: SecretStore, env: NodeJS.ProcessEnv): () => Promise<string> {
   const source = dest.config.token as TokenSource | undefined;
@@ -26,14 +31,22 @@ export function protocolFor(dest: DestinationRow, secrets: SecretStore, env: Nod
   switch (dest.provider) {
     case 'graph':
       return new GraphProtocol({
-        endpoint: String(dest.config.endpoint ?? DEFAULT_GRAPH_ENDPOINT),
+        endpoint: String(dest.config.endpoint ?? DEFAULT_ENDPOINTS.graph),
         driveId: typeof dest.config.driveId === 'string' ? dest.config.driveId : undefined,
         conflictBehavior: (dest.config.conflictBehavior as ConflictBehavior | undefined) ?? 'replace',
         fragmentSizeBytes: Number(dest.config.fragmentSizeBytes ?? GRAPH_DEFAULT_FRAGMENT_BYTES),
         accessToken: tokenResolver(dest, secrets, env),
       });
-    case 'box':
     case 'apideck':
+      return new ApideckProtocol({
+        endpoint: String(dest.config.endpoint ?? DEFAULT_ENDPOINTS.apideck),
+        appId: String(dest.config.appId ?? ''),
+        consumerId: String(dest.config.consumerId ?? ''),
+        serviceId: typeof dest.config.serviceId === 'string' ? dest.config.serviceId : undefined,
+        folderId: String(dest.config.folderId ?? 'root'),
+        accessToken: tokenResolver(dest, secrets, env),
+      });
+    case 'box':
     case 'tus':
     case 's3':
       throw new HoistError('invalid-argument', `The ${dest.provider} provider is not available in this version of Hoist.`);

@@ -227,6 +227,11 @@ export class S3Protocol implements UploadProtocol {
     return result;
   }
 
+  /** Closes the client's kept-alive connections (the app is quitting, or the destination was removed). */
+  destroy(): void {
+    this.client.destroy();
+  }
+
   private async listParts(key: string, uploadId: string, signal: AbortSignal): Promise<Map<number, S3ListedPart> | 'gone'> {
     try {
       return await listAllParts(async (PartNumberMarker) => {

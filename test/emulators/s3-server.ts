@@ -110,7 +110,9 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     requests.push(entry);
     inFlight.set(op, (inFlight.get(op) ?? 0) + 1);
     peak.set(op, Math.max(peak.get(op) ?? 0, inFlight.get(op)!));
+    let isClientGone = false;
     res.on('close', () => {
+      isClientGone = !res.writableFinished;
       entry.isFinished = true;
       entry.status = res.statusCode;
       inFlight.set(op, inFlight.get(op)! - 1);
@@ -121,6 +123,8 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     const action = faults.take(op);
     if (action) entry.fault = action.type;
     if (action?.type === 'delay') await new Promise((r) => setTimeout(r, action.ms));
+    // The client gave up while the request was held (pause, cancel): nothing reaches the server.
+    if (isClientGone) return;
     if (action?.type === 'reset') return void req.socket.destroy();
     if (action?.type === 'reset-mid-body') {
       body.on('data', () => entry.bytesReceived >= action.afterBytes && req.socket.destroy());

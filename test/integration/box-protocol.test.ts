@@ -515,7 +515,7 @@ describe('Box resume and faults', () => {
 
   it('pages list_parts past 1,000 parts when resuming', async () => {
     const w = await world({ partSizeBytes: () => 16_384, listPartsTotalCount: 'expected' });
-    const protocol = boxProtocol(w);
+    const protocol = boxProtocol(w, { maxParallelParts: 16 });
     const size = 20_000_000; // 1,221 parts
     const path = localFile(w, 'many.bin', size);
     const id = await addJob(w, path, '/many.bin');

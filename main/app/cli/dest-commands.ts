@@ -1,54 +1,66 @@
 import { HoistError } from '../../domain/hoist-error.js';
 import { validateGraphFragmentBytes, GRAPH_DEFAULT_FRAGMENT_BYTES } from '../../domain/part-plan.js';
 import { toDestinationView } from '../../bridge/job-views.js';
-import { DEFAULT_GRAPH_ENDPOINT, type TokenSource } from '../protocol-factory.js';
+import type { ProviderKind } from '../../store/destinations-repo.js';
+import { DEFAULT_ENDPOINTS, type TokenSource } from '../protocol-factory.js';
 import type { CliContext } from './cli-context.js';
 
+/** Every `dest add` option; which ones apply depends on the provider. */
 export interface DestAddOptions {
   provider: string;
   endpoint?: string;
+  apiEndpoint?: string;
   token?: string;
   tokenEnv?: string;
   driveId?: string;
+  folderId?: string;
   conflict?: string;
   fragmentSize?: string;
+  appId?: string;
+  consumerId?: string;
+  serviceId?: string;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const CONFLICTS = ['replace', 'fail', 'rename'];
+
+type ProviderSetup = (opts: DestAddOptions) => Record<string, unknown>;
+
+/** Per provider: validate its options and build its stored settings (never the token). */
+const SETUPS: Partial<Record<ProviderKind, ProviderSetup>> = {
+  graph: (opts) => {
+    const conflictBehavior = oneOf('--conflict', opts.conflict ?? 'replace', ['replace', 'fail', 'rename']);
+    const fragmentSizeBytes = opts.fragmentSize === undefined ? GRAPH_DEFAULT_FRAGMENT_BYTES : Number(opts.fragmentSize);
+    const problem = validateGraphFragmentBytes(fragmentSizeBytes);
+    if (problem) throw new HoistError('invalid-argument', `--fragment-size: ${problem}.`);
+    return { endpoint: endpoint(opts.endpoint, DEFAULT_ENDPOINTS.graph), driveId: opts.driveId, conflictBehavior, fragmentSizeBytes };
+  },
+  apideck: (opts) => {
+    if (!opts.appId) throw new HoistError('invalid-argument', 'Apideck needs --app-id (your Unify application id).');
+    if (!opts.consumerId) throw new HoistError('invalid-argument', 'Apideck needs --consumer-id (the consumer whose storage receives the files).');
+    return {
+      endpoint: endpoint(opts.endpoint, DEFAULT_ENDPOINTS.apideck),
+      appId: opts.appId,
+      consumerId: opts.consumerId,
+      serviceId: opts.serviceId,
+      folderId: opts.folderId ?? 'root',
+    };
+  },
+};
+
+export const SUPPORTED_PROVIDERS = Object.keys(SETUPS) as ProviderKind[];
 
 export function destAdd(ctx: CliContext, name: string, opts: DestAddOptions): string {
   if (!NAME_PATTERN.test(name)) throw new HoistError('invalid-argument', `"${name}" is not a usable destination name: use letters, digits, ".", "_" or "-" (up to 64).`);
   if (ctx.store.destinations.byName(name)) throw new HoistError('invalid-argument', `A destination named "${name}" already exists; remove it first or pick another name.`);
-  if (opts.provider !== 'graph') {
-    throw new HoistError('invalid-argument', `Unknown or unsupported provider "${opts.provider}". Available: graph.`);
-  }
+  const setup = SETUPS[opts.provider as ProviderKind];
+  if (!setup) throw new HoistError('invalid-argument', `Unknown provider "${opts.provider}". Available: ${SUPPORTED_PROVIDERS.join(', ')}.`);
   if (opts.token && opts.tokenEnv) throw new HoistError('invalid-argument', 'Give either --token or --token-env, not both.');
   if (!opts.token && !opts.tokenEnv) throw new HoistError('invalid-argument', 'An access token is needed: --token TOKEN or --token-env VARIABLE.');
-  const endpoint = opts.endpoint ?? DEFAULT_GRAPH_ENDPOINT;
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new HoistError('invalid-argument', `--endpoint must be a URL, got "${endpoint}".`);
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    throw new HoistError('invalid-argument', `--endpoint must use https (plain http is accepted only for 127.0.0.1/localhost), got ${url.protocol}`);
-  }
-  const conflictBehavior = opts.conflict ?? 'replace';
-  if (!CONFLICTS.includes(conflictBehavior)) throw new HoistError('invalid-argument', `--conflict must be one of ${CONFLICTS.join(', ')}.`);
-  const fragmentSizeBytes = opts.fragmentSize === undefined ? GRAPH_DEFAULT_FRAGMENT_BYTES : Number(opts.fragmentSize);
-  const fragmentProblem = validateGraphFragmentBytes(fragmentSizeBytes);
-  if (fragmentProblem) throw new HoistError('invalid-argument', `--fragment-size: ${fragmentProblem}.`);
+  const settings = setup(opts);
   const token: TokenSource = opts.tokenEnv ? { kind: 'env', name: opts.tokenEnv } : { kind: 'stored' };
   if (opts.token) ctx.secrets.set(`destination:${name}`, opts.token);
-  ctx.store.destinations.add(
-    name,
-    'graph',
-    { endpoint: endpoint.replace(/\/+$/, ''), driveId: opts.driveId, conflictBehavior, fragmentSizeBytes, token },
-    Date.now(),
-  );
-  return `Added destination "${name}" (Microsoft Graph at ${url.host}${opts.driveId ? `, drive ${opts.driveId}` : ''}).`;
+  ctx.store.destinations.add(name, opts.provider as ProviderKind, { ...settings, token }, Date.now());
+  return `Added destination "${name}" (${opts.provider} at ${new URL(String(settings.endpoint)).host}).`;
 }
 
 export function destList(ctx: CliContext, json: boolean): string {
@@ -64,6 +76,23 @@ export function destRemove(ctx: CliContext, name: string): string {
   return `Removed destination "${name}".`;
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host.startsWith('127.');
+function oneOf(flag: string, value: string, allowed: readonly string[]): string {
+  if (!allowed.includes(value)) throw new HoistError('invalid-argument', `${flag} must be one of ${allowed.join(', ')}.`);
+  return value;
+}
+
+/** A URL that is https, or plain http only on this machine (self-hosted receivers, emulators). */
+export function endpoint(value: string | undefined, fallback: string, flag = '--endpoint'): string {
+  const text = value ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new HoistError('invalid-argument', `${flag} must be a URL, got "${text}".`);
+  }
+  const isLoopback = url.hostname === 'localhost' || url.hostname === '[::1]' || url.hostname.startsWith('127.');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback)) {
+    throw new HoistError('invalid-argument', `${flag} must use https (plain http is accepted only for 127.0.0.1/localhost), got ${url.protocol}`);
+  }
+  return text.replace(/\/+$/, '');
 }

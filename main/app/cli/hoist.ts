@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { HoistError, userMessage } from '../../domain/hoist-error.js';
 import { translateDbError } from '../../store/open-database.js';
 import { openContext, type CliContext } from './cli-context.js';
-import { destAdd, destList, destRemove, type DestAddOptions } from './dest-commands.js';
+import { destAdd, destList, destRemove, SUPPORTED_PROVIDERS, type DestAddOptions } from './dest-commands.js';
 import { cancelJob, parseIds, pauseJobs, resumeJobs, status, uploadFiles, type RunResult } from './upload-commands.js';
 
 /** `hoist`: the command-line face of the engine. Wiring only: each command is a function of its own module. */
@@ -19,14 +19,18 @@ function buildProgram(): Command {
   const dest = program.command('dest').description('manage upload destinations');
   dest
     .command('add <name>')
-    .description('add a destination (Microsoft Graph: OneDrive / SharePoint)')
-    .addOption(new Option('--provider <provider>', 'server kind').choices(['graph']).makeOptionMandatory())
-    .option('--endpoint <url>', 'Graph base URL (default https://graph.microsoft.com/v1.0; set for sovereign clouds)')
-    .option('--token <token>', 'access token (stored in a file only you can read; never printed)')
-    .option('--token-env <variable>', 'read the access token from this environment variable at upload time')
-    .option('--drive-id <id>', 'upload into this drive instead of your own OneDrive')
-    .option('--conflict <behavior>', 'when the file exists: replace (default), fail or rename')
-    .option('--fragment-size <bytes>', 'bytes per request: a multiple of 327680 under 60 MiB (default 10 MiB)')
+    .description('add a destination; see the README for each provider')
+    .addOption(new Option('--provider <provider>', 'server kind').choices(SUPPORTED_PROVIDERS).makeOptionMandatory())
+    .option('--endpoint <url>', 'service base URL (defaults to the real service; set it for sovereign clouds or self-hosting)')
+    .option('--token <token>', 'access token / API key (stored in a file only you can read; never printed)')
+    .option('--token-env <variable>', 'read the token from this environment variable at upload time')
+    .option('--drive-id <id>', 'graph: upload into this drive instead of your own OneDrive')
+    .option('--conflict <behavior>', 'graph: replace (default), fail or rename when the file exists')
+    .option('--fragment-size <bytes>', 'graph: bytes per request, a multiple of 327680 under 60 MiB (default 10 MiB)')
+    .option('--app-id <id>', 'apideck: Unify application id')
+    .option('--consumer-id <id>', 'apideck: consumer id')
+    .option('--service-id <id>', 'apideck: connector (e.g. box, onedrive, google-drive) when the consumer has several')
+    .option('--folder-id <id>', 'apideck: target folder id (default root)')
     .action((name: string, opts: DestAddOptions) => print(destAdd(ctx(), name, opts)));
   dest
     .command('list')

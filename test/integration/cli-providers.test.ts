@@ -1,0 +1,51 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApideckEmulator } from '../emulators/apideck-emulator.js';
+import type { JobView } from '../../preload/contract/views.js';
+import { parseJsonOutput, removeDir, runCli, startCli, tempDir, waitFor, writeRandomFile } from '../support/cli.js';
+
+const MiB = 1024 * 1024;
+type Summary = { ok: boolean; jobs: JobView[] };
+const sha1 = (path: string) => createHash('sha1').update(readFileSync(path)).digest('hex');
+
+let work: string;
+let dataDir: string;
+beforeEach(() => {
+  work = tempDir('providers');
+  dataDir = join(work, 'data');
+});
+afterEach(() => removeDir(work));
+const hoist = (...args: string[]) => runCli(['--data-dir', dataDir, ...args]);
+
+describe('hoist CLI with an Apideck destination', () => {
+  let emulator: ApideckEmulator;
+  beforeEach(async () => {
+    emulator = await ApideckEmulator.start({ storageDir: join(work, 'server'), connector: 'box', partSizeBytes: MiB });
+  });
+  afterEach(() => emulator.close());
+
+  it('adds the destination, uploads, and resumes after SIGKILL on the same session', async () => {
+    const added = await hoist('dest', 'add', 'ad', '--provider', 'apideck', '--endpoint', emulator.url, '--token', 'apideck-test-key', '--app-id', 'test-app', '--consumer-id', 'test-consumer', '--service-id', 'box');
+    expect(added.code).toBe(0);
+    const missing = await hoist('dest', 'add', 'bad', '--provider', 'apideck', '--token', 'k', '--app-id', 'a');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--consumer-id/);
+    const file = join(work, 'a.bin');
+    writeRandomFile(file, 12 * MiB + 5);
+    emulator.setThroughput(3 * MiB);
+    const child = startCli(['--data-dir', dataDir, 'upload', file, '--dest', 'ad', '--json']);
+    await waitFor(() => (emulator.sessions()[0]?.partsStored.length ?? 0) >= 2, 30_000, 'two parts');
+    child.kill('SIGKILL');
+    await child.result;
+    emulator.setThroughput(undefined);
+    const run = await hoist('upload', file, '--dest', 'ad', '--json');
+    expect(run.code).toBe(0);
+    expect(parseJsonOutput<Summary>(run.stdout).jobs[0]!.state).toBe('done');
+    expect(emulator.sessions()).toHaveLength(1);
+    expect(emulator.files()[0]!.sha1).toBe(sha1(file));
+    // parallel parts: at most one part per request in flight was re-sent (4 in flight by default)
+    expect(emulator.sessions()[0]!.bytesReceivedTotal - (12 * MiB + 5)).toBeLessThanOrEqual(4 * MiB);
+  });
+});

@@ -1,0 +1,32 @@
+import { it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BoxEmulator } from '../emulators/box-emulator.js';
+import { writeRandomFile } from '../support/cli.js';
+import { diskFileSource } from '../../main/engine/file-source.js';
+import { Scheduler } from '../../main/engine/scheduler.js';
+import { BoxProtocol } from '../../main/protocols/box-protocol.js';
+import { Store } from '../../main/store/store.js';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+
+it('prof', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prof-'));
+  const box = await BoxEmulator.start({ storageDir: join(dir, 's'), partSizeBytes: () => 16384 });
+  const store = Store.open(join(dir, 'db'));
+  const dest = store.destinations.add('b', 'box', {}, Date.now());
+  const p = join(dir, 'f'); writeRandomFile(p, 20_000_000);
+  const id = store.jobs.create({ destinationId: dest.id, localPath: p, remotePath: '/f', ...(await diskFileSource.identity(p)) }, Date.now()).id;
+  const proto = new BoxProtocol({ uploadEndpoint: box.uploadBaseUrl, apiEndpoint: box.apiBaseUrl, folderId: '0', conflictPolicy: 'version', accessToken: async () => 'box-test-token' });
+  let partMs = 0;
+  const orig = proto.uploadPart.bind(proto);
+  proto.uploadPart = async (...a) => { const t = performance.now(); try { return await orig(...a); } finally { partMs += performance.now() - t; } };
+  const session = new Session(); session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start');
+  const t0 = performance.now();
+  const out = await new Scheduler({ store, files: diskFileSource, protocolFor: () => proto, nowMs: Date.now, rand: Math.random, sleep: async () => {}, events: () => {}, pid: process.pid, isPidAlive: () => false }).run([id]);
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync('/tmp/box.cpuprofile', JSON.stringify(profile));
+  console.log(out, 'total', performance.now() - t0, 'in uploadPart (sum over parallel)', partMs);
+  await box.close();
+});
