@@ -24,6 +24,11 @@ export interface SchedulerDeps {
   retryPolicy?: RetryPolicy;
   /** How often a running job looks for a pause/cancel written by another process, and renews its lease. */
   pollIntervalMs?: number;
+  /**
+   * Called when the server refused the credentials of a job's destination. Resolves true when fresh credentials were
+   * obtained (OAuth refresh), so the request is retried at once; false when nothing can be refreshed.
+   */
+  refreshCredentials?: (job: JobRow) => Promise<boolean>;
 }
 
 export type JobOutcome = { jobId: number; state: 'done' | 'failed' | 'paused' | 'cancelled' | 'busy'; message?: string };
@@ -139,6 +144,7 @@ export class Scheduler {
     const { store, events } = this.deps;
     const protocol = this.deps.protocolFor(job);
     const counters: RetryCounters = { attempts: 0, rateLimited: 0, sessionRestarts: 0 };
+    let authRefreshes = 0;
     let progressed = false;
     const sink = (event: EngineEvent) => {
       if (event.type === 'part-acked') progressed = true;
@@ -152,7 +158,14 @@ export class Scheduler {
         const stopped = await this.handleStop(job, protocol, error);
         if (stopped) return stopped;
         const failure = toFailure(error);
+        if (failure.kind === 'auth' && authRefreshes < 2 && (await this.tryRefresh(job))) {
+          // An access token outlived by a long upload: refreshed, so retry now without counting a failure.
+          authRefreshes++;
+          events({ type: 'job-retrying', jobId: job.id, delayMs: 0, reason: `${failure.reason}; signed in again with the refresh token` });
+          continue;
+        }
         if (progressed) {
+          authRefreshes = 0;
           // Forward progress since the last failure: a flaky link is not a dead one.
           counters.attempts = 0;
           counters.rateLimited = 0;
@@ -183,6 +196,14 @@ export class Scheduler {
           throw stopError;
         }
       }
+    }
+  }
+
+  private async tryRefresh(job: JobRow): Promise<boolean> {
+    try {
+      return (await this.deps.refreshCredentials?.(job)) ?? false;
+    } catch {
+      return false;
     }
   }
 

@@ -3,6 +3,8 @@ import { DestinationsRepo } from './destinations-repo.js';
 import { JobsRepo } from './jobs-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SettingsRepo } from './settings-repo.js';
+import { SyncIndexRepo } from './sync-index-repo.js';
+import { WatchesRepo } from './watches-repo.js';
 
 /** The durable cache of what the servers hold: one database file, small repositories over it. */
 export class Store {
@@ -10,12 +12,16 @@ export class Store {
   readonly jobs: JobsRepo;
   readonly sessions: SessionsRepo;
   readonly settings: SettingsRepo;
+  readonly watches: WatchesRepo;
+  readonly syncIndex: SyncIndexRepo;
 
   constructor(readonly db: Db) {
     this.destinations = new DestinationsRepo(db);
     this.jobs = new JobsRepo(db);
     this.sessions = new SessionsRepo(db);
     this.settings = new SettingsRepo(db);
+    this.watches = new WatchesRepo(db);
+    this.syncIndex = new SyncIndexRepo(db);
   }
 
   static open(path: string): Store {

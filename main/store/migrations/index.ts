@@ -1,4 +1,5 @@
 import { sql as m001 } from './001-initial.js';
+import { sql as m002 } from './002-watch.js';
 
 /** Ordered schema migrations; migration N brings `PRAGMA user_version` from N-1 to N. Never edit a shipped one. */
-export const MIGRATIONS: readonly string[] = [m001];
+export const MIGRATIONS: readonly string[] = [m001, m002];
