@@ -72,6 +72,8 @@ export function classifyS3(facts: S3ErrorFacts, ctx: S3ErrorContext): Failure {
   if (code === 'NoSuchUpload') return { kind: 'session-expired', reason: `${reason} (the multipart upload was completed or aborted elsewhere)` };
   if (UNCOMPLETABLE_CODES.has(code)) return { kind: 'session-expired', reason };
   if (code === 'InvalidPart') return { kind: 'retry', reason: `${reason} (a part changed or was lost on the server; re-checking)` };
+  // Before the status: an InternalError embedded in a 200 reply reaches us as a 503 (the SDK's doing), yet is no throttle.
+  if (TRANSIENT_CODES.has(code)) return { kind: 'retry', reason };
   if (RATE_LIMIT_CODES.has(code) || status === 429 || status === 503) {
     return { kind: 'rate-limited', retryAfterMs: facts.retryAfterMs ?? Math.round(1_000 + 4_000 * ctx.rand()), reason };
   }
@@ -80,7 +82,6 @@ export function classifyS3(facts: S3ErrorFacts, ctx: S3ErrorContext): Failure {
     return { kind: 'fatal', code: 'wrong-region', reason: `${reason} (the bucket "${ctx.bucket}" is in another region than the destination says)` };
   }
   if (code === 'EntityTooLarge') return { kind: 'fatal', code: 'file-too-large', reason: `${reason} (the file is larger than S3 accepts in one request)` };
-  if (TRANSIENT_CODES.has(code)) return { kind: 'retry', reason };
   if (status === undefined) return { kind: 'retry', reason: `network error talking to ${ctx.where} while ${ctx.doing}: ${code}${facts.message && facts.message !== code ? ` (${facts.message})` : ''}` };
   return classifyStatus(status, facts.retryAfterMs, reason);
 }

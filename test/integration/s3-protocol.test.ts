@@ -100,6 +100,7 @@ async function objectSha256(r: Rig, key: string): Promise<string> {
 async function uploadOk(r: Rig, localPath: string, remotePath: string, key = remotePath.slice(1)): Promise<number> {
   const id = await r.h.addJob(localPath, remotePath);
   const [outcome] = await r.run([id]);
+  if (outcome?.state !== 'done') console.log(outcome, r.h.events.filter((e) => e.type !== 'bytes-sent'));
   expect(outcome).toMatchObject({ state: 'done' });
   expect(await objectSha256(r, key)).toBe(await sha256File(localPath));
   return id;
