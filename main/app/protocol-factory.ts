@@ -3,6 +3,7 @@ import { GRAPH_DEFAULT_FRAGMENT_BYTES } from '../domain/part-plan.js';
 import { GraphProtocol, type ConflictBehavior } from '../protocols/graph-protocol.js';
 import type { UploadProtocol } from '../protocols/upload-protocol.js';
 import { ApideckProtocol, DEFAULT_APIDECK_ENDPOINT } from '../protocols/apideck-protocol.js';
+import { BoxProtocol, DEFAULT_BOX_API_ENDPOINT, DEFAULT_BOX_UPLOAD_ENDPOINT, type BoxConflictPolicy } from '../protocols/box-protocol.js';
 import type { DestinationRow } from '../store/destinations-repo.js';
 import type { SecretStore } from './secret-store.js';
 
@@ -13,6 +14,8 @@ export type TokenSource = { kind: 'stored' } | { kind: 'env'; name: string };
 export const DEFAULT_ENDPOINTS = {
   graph: 'https://graph.microsoft.com/v1.0',
   apideck: DEFAULT_APIDECK_ENDPOINT,
+  box: DEFAULT_BOX_UPLOAD_ENDPOINT,
+  boxApi: DEFAULT_BOX_API_ENDPOINT,
 } as const;
 
 export function tokenResolver(dest: DestinationRow, secrets: SecretStore, env: NodeJS.ProcessEnv): () => Promise<string> {
@@ -47,6 +50,13 @@ export function protocolFor(dest: DestinationRow, secrets: SecretStore, env: Nod
         accessToken: tokenResolver(dest, secrets, env),
       });
     case 'box':
+      return new BoxProtocol({
+        uploadEndpoint: String(dest.config.endpoint ?? DEFAULT_ENDPOINTS.box),
+        apiEndpoint: String(dest.config.apiEndpoint ?? DEFAULT_ENDPOINTS.boxApi),
+        folderId: String(dest.config.folderId ?? '0'),
+        conflictPolicy: (dest.config.conflictPolicy as BoxConflictPolicy | undefined) ?? 'version',
+        accessToken: tokenResolver(dest, secrets, env),
+      });
     case 'tus':
     case 's3':
       throw new HoistError('invalid-argument', `The ${dest.provider} provider is not available in this version of Hoist.`);

@@ -201,8 +201,7 @@ async function sendPart(
   const reply = outcome.kind === 'stored' ? outcome.reply : null;
   deps.store.sessions.markPartDone(session.id, part.partIndex, fold.toBase64(), reply);
   if (outcome.kind === 'stored' && outcome.expiresAtMs !== null) deps.store.sessions.update(session.id, { expiresAtMs: outcome.expiresAtMs });
-  const parts = deps.store.sessions.parts(session.id);
-  deps.events({ type: 'part-acked', jobId: job.id, partIndex: part.partIndex, ackedBytes: ackedBytes(parts), totalBytes: job.sizeBytes });
+  deps.events({ type: 'part-acked', jobId: job.id, partIndex: part.partIndex, ackedBytes: deps.store.sessions.ackedBytes(session.id), totalBytes: job.sizeBytes });
   if (outcome.kind === 'completed') {
     deps.store.sessions.update(session.id, { extra: { ...session.extra, completedItem: outcome.item } });
     return outcome.item;

@@ -77,6 +77,10 @@ export function classifyBox(reply: HttpReply, code: string | undefined, reason: 
   if (status === 403 && code === 'file_size_limit_exceeded') {
     return { kind: 'fatal', code: 'file-too-large', reason: `${reason} (the file is bigger than this Box account allows per file)` };
   }
+  if (status === 403) {
+    // access_denied_insufficient_permissions, item locked, policy: a fresh token would be refused the same way.
+    return { kind: 'fatal', code: 'forbidden', reason: `${reason} (this Box account may not upload there)` };
+  }
   if (status === 416 && code === 'range_overlaps_existing_part') {
     // Box already holds this range: the engine asks for the part list and adopts what is there.
     return { kind: 'retry', reason: `${reason} (Box already holds this range)` };

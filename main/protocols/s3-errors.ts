@@ -52,8 +52,8 @@ export function s3ErrorFacts(error: unknown, nowMs: number): S3ErrorFacts {
     status,
     message,
     retryAfterMs: parseRetryAfterMs(e.$response?.headers?.['retry-after'], nowMs),
-    // The SDK attaches $metadata to every S3 error it parsed; a reply it could not parse keeps only $response.
-    isUnreadableReply: e.$metadata === undefined && responseStatus !== undefined && responseStatus >= 200 && responseStatus < 300,
+    // An error with a 2xx status is a reply the SDK could not read (an error embedded in a 200 arrives as a 503).
+    isUnreadableReply: status !== undefined && status >= 200 && status < 300,
   };
 }
 

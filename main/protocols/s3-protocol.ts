@@ -52,6 +52,7 @@ export interface S3ProtocolDeps {
 /** Object metadata naming the session, so a completed upload whose reply was lost is recognised as ours. */
 const SESSION_METADATA = 'hoist-session';
 const CONTENT_TYPE = 'application/octet-stream';
+const QUIET_LOGGER = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
  * S3 multipart upload (protocols.md §5): CreateMultipartUpload → UploadPart `partNumber` = index + 1, in parallel →
@@ -85,6 +86,8 @@ export class S3Protocol implements UploadProtocol {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: { connectionTimeout: 30_000, requestTimeout: 120_000 },
+      // The SDK warns on every failed streaming request because it cannot retry it; not retrying is our choice.
+      logger: QUIET_LOGGER,
     });
   }
 

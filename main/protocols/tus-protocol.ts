@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { UploadFailure, classifyStatus, type Failure } from '../domain/failure.js';
+import { HoistError } from '../domain/hoist-error.js';
 import { httpRequest, type HttpReply, type HttpRequestInit } from './http.js';
 import {
   CORE_ONLY,
@@ -55,6 +56,10 @@ export class TusProtocol implements UploadProtocol {
   private readonly extraHeaders: Record<string, string>;
 
   constructor(private readonly config: TusConfig) {
+    const chunk = config.chunkSizeBytes;
+    if (chunk !== undefined && !(Number.isSafeInteger(chunk) && chunk > 0)) {
+      throw new HoistError('invalid-argument', `tus chunk size must be a positive whole number of bytes, got ${chunk}`);
+    }
     this.extraHeaders = Object.fromEntries(Object.entries(config.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   }
 

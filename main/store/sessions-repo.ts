@@ -154,6 +154,11 @@ export class SessionsRepo {
     ).map(toPart);
   }
 
+  /** Bytes the server acknowledged in this session (one indexed query, not a scan of every part row). */
+  ackedBytes(sessionId: number): number {
+    return (this.db.prepare(`SELECT COALESCE(SUM(size_bytes), 0) AS n FROM parts WHERE session_id = ? AND state = 'done'`).get(sessionId) as { n: number }).n;
+  }
+
   /** The server acknowledged this part: recorded in its own short transaction (a single statement). */
   markPartDone(sessionId: number, partIndex: number, digest: string | null, serverReply: unknown): void {
     this.db

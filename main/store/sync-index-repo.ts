@@ -1,5 +1,6 @@
+import type Database from 'better-sqlite3';
 import type { IndexedFile, SyncState } from '../domain/sync-diff.js';
-import type { FileIdentity, JobState } from './jobs-repo.js';
+import type { FileIdentity } from './jobs-repo.js';
 import type { Db } from './open-database.js';
 
 export interface SyncIndexRow extends IndexedFile {
@@ -36,25 +37,16 @@ const toRow = (r: Raw): SyncIndexRow => ({
   updatedAtMs: r.updated_at_ms,
 });
 
-/** A queued row whose job has ended (or vanished) without the index hearing of it: the daemon was down, or another process ran it. */
-export interface UnsettledRow {
-  relPath: string;
-  jobId: number | null;
-  jobState: JobState | null;
-  jobIdentity: FileIdentity | null;
-  remoteItemJson: string | null;
-}
-
 /**
  * The sync index: one row per file of a watched folder. Statements are prepared once: a first scan writes 100,000 rows
  * and a restart reads as many, so per-call `prepare` would dominate.
  */
 export class SyncIndexRepo {
-  private readonly stmts = new Map<string, ReturnType<Db['prepare']>>();
+  private readonly stmts = new Map<string, Database.Statement<unknown[]>>();
 
   constructor(private readonly db: Db) {}
 
-  private stmt(sql: string): ReturnType<Db['prepare']> {
+  private stmt(sql: string): Database.Statement<unknown[]> {
     let s = this.stmts.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
@@ -107,11 +99,19 @@ export class SyncIndexRepo {
   }
 
   /** The uploaded version: its fingerprint is the one the job sent, which the engine keeps current if the file changed. */
-  recordUploaded(watchId: number, relPath: string, identity: FileIdentity, remoteItemId: string | null, contentHash: string | null, nowMs: number): void {
+  recordUploaded(
+    watchId: number,
+    relPath: string,
+    identity: FileIdentity,
+    remoteItemId: string | null,
+    contentHash: string | null,
+    state: 'uploaded' | 'deleted',
+    nowMs: number,
+  ): void {
     this.stmt(
-      `UPDATE sync_index SET size_bytes = ?, mtime_ms = ?, inode = ?, state = 'uploaded', remote_item_id = ?, content_hash = ?,
+      `UPDATE sync_index SET size_bytes = ?, mtime_ms = ?, inode = ?, state = ?, remote_item_id = ?, content_hash = ?,
          updated_at_ms = ? WHERE watch_id = ? AND rel_path = ?`,
-    ).run(identity.sizeBytes, identity.mtimeMs, identity.inode, remoteItemId, contentHash, nowMs, watchId, relPath);
+    ).run(identity.sizeBytes, identity.mtimeMs, identity.inode, state, remoteItemId, contentHash, nowMs, watchId, relPath);
   }
 
   setState(watchId: number, relPath: string, state: SyncState, nowMs: number): void {
@@ -128,9 +128,11 @@ export class SyncIndexRepo {
     return raw && toRow(raw);
   }
 
-  /** Up to `limit` rows waiting for a job, across watches, in index order (folder by folder, path by path). */
-  listPending(limit: number): SyncIndexRow[] {
-    return (this.stmt(`SELECT * FROM sync_index WHERE state = 'pending' LIMIT ?`).all(limit) as Raw[]).map(toRow);
+  /** Up to `limit` rows of these watches waiting for a job, in index order (watch by watch, path by path). */
+  listPending(watchIds: readonly number[], limit: number): SyncIndexRow[] {
+    if (watchIds.length === 0) return [];
+    const marks = watchIds.map(() => '?').join(', ');
+    return (this.stmt(`SELECT * FROM sync_index WHERE state = 'pending' AND watch_id IN (${marks}) LIMIT ?`).all(...watchIds, limit) as Raw[]).map(toRow);
   }
 
   countInState(state: SyncState): number {
@@ -145,26 +147,13 @@ export class SyncIndexRepo {
     return counts;
   }
 
-  listUnsettled(watchId: number): UnsettledRow[] {
-    const rows = this.stmt(
-      `SELECT s.rel_path, s.job_id, j.state AS job_state, j.size_bytes, j.mtime_ms, j.inode, j.remote_item_json
-         FROM sync_index s LEFT JOIN jobs j ON j.id = s.job_id
-        WHERE s.state = 'queued' AND s.watch_id = ? AND (j.id IS NULL OR j.state IN ('done', 'failed', 'cancelled'))`,
-    ).all(watchId) as Array<{
-      rel_path: string;
-      job_id: number | null;
-      job_state: JobState | null;
-      size_bytes: number | null;
-      mtime_ms: number | null;
-      inode: string | null;
-      remote_item_json: string | null;
-    }>;
-    return rows.map((r) => ({
-      relPath: r.rel_path,
-      jobId: r.job_id,
-      jobState: r.job_state,
-      jobIdentity: r.size_bytes === null || r.mtime_ms === null ? null : { sizeBytes: r.size_bytes, mtimeMs: r.mtime_ms, inode: r.inode },
-      remoteItemJson: r.remote_item_json,
-    }));
+  /** Queued rows whose job ended (or vanished) without the index hearing of it: the daemon was down, or another process ran it. */
+  listUnsettled(watchId: number): SyncIndexRow[] {
+    return (
+      this.stmt(
+        `SELECT s.* FROM sync_index s LEFT JOIN jobs j ON j.id = s.job_id
+          WHERE s.state = 'queued' AND s.watch_id = ? AND (j.id IS NULL OR j.state IN ('done', 'failed', 'cancelled'))`,
+      ).all(watchId) as Raw[]
+    ).map(toRow);
   }
 }

@@ -45,6 +45,7 @@ interface Entry extends PendingFile {
 export class PendingGate {
   private readonly entries = new Map<string, Entry>();
   private timer: NodeJS.Timeout | undefined;
+  private timerAtMs = Number.POSITIVE_INFINITY;
   private isStopped = false;
 
   constructor(private readonly deps: PendingGateDeps) {}
@@ -64,7 +65,7 @@ export class PendingGate {
     } else {
       this.entries.set(relPath, { firstSeenMs: now, lastEventMs: now, dueAtMs: now + this.deps.policy.quietMs, source: 'live', isOverdueReported: false });
     }
-    this.arm();
+    this.arm(now + this.deps.policy.quietMs);
   }
 
   /**
@@ -76,7 +77,7 @@ export class PendingGate {
     const existing = this.entries.get(relPath);
     if (existing) {
       existing.dueAtMs = Math.min(existing.dueAtMs, Math.max(now, existing.lastEventMs + this.deps.policy.quietMs));
-      this.arm();
+      this.arm(existing.dueAtMs);
       return undefined;
     }
     const fresh: PendingFile = { firstSeenMs: now, lastEventMs: Number.NEGATIVE_INFINITY };
@@ -90,7 +91,7 @@ export class PendingGate {
       source: 'scan',
       isOverdueReported: false,
     });
-    this.arm();
+    this.arm(decision.recheckAtMs);
     return undefined;
   }
 
@@ -108,13 +109,23 @@ export class PendingGate {
   /** Looks at every due path now (also used by tests and by the tick). */
   tick(): void {
     this.timer = undefined;
+    this.timerAtMs = Number.POSITIVE_INFINITY;
     if (this.isStopped) return;
     const now = this.deps.nowMs();
     const batch: GateBatch = { settled: [], gone: [], dirs: [] };
     let looks = 0;
+    let nextDueAtMs = Number.POSITIVE_INFINITY;
     for (const [relPath, entry] of this.entries) {
-      if (entry.dueAtMs > now) continue;
-      if (looks++ >= this.deps.maxLooksPerTick) break;
+      if (entry.dueAtMs > now || looks >= this.deps.maxLooksPerTick) {
+        nextDueAtMs = Math.min(nextDueAtMs, entry.dueAtMs);
+        // Writes that never pause keep pushing the due time back: report the overdue file all the same.
+        if (!entry.isOverdueReported && now - entry.firstSeenMs >= this.deps.policy.maxWaitMs) {
+          entry.isOverdueReported = true;
+          this.deps.onOverdue(relPath, now - entry.firstSeenMs);
+        }
+        continue;
+      }
+      looks++;
       const look = this.deps.look(relPath);
       if (look.kind !== 'file') {
         this.entries.delete(relPath);
@@ -131,23 +142,33 @@ export class PendingGate {
       entry.observed = decision.observed;
       entry.observedAtMs = decision.observedAtMs;
       entry.dueAtMs = decision.recheckAtMs;
+      nextDueAtMs = Math.min(nextDueAtMs, entry.dueAtMs);
       if (decision.isOverdue && !entry.isOverdueReported) {
         entry.isOverdueReported = true;
         this.deps.onOverdue(relPath, now - entry.firstSeenMs);
       }
     }
     if (batch.settled.length + batch.gone.length + batch.dirs.length > 0) this.deps.onBatch(batch);
-    this.arm();
+    this.arm(nextDueAtMs);
   }
 
-  private arm(): void {
-    if (this.timer || this.isStopped || this.entries.size === 0) return;
-    this.timer = setTimeout(() => this.tick(), this.deps.tickMs);
+  /**
+   * One timer for the earliest due path, never sooner than tickMs from now (so a burst of events is looked
+   * at in batches) and none at all when nothing waits: an idle folder costs no CPU.
+   */
+  private arm(dueAtMs: number): void {
+    if (this.isStopped || this.entries.size === 0 || !Number.isFinite(dueAtMs)) return;
+    const atMs = Math.max(dueAtMs, this.deps.nowMs() + this.deps.tickMs);
+    if (this.timer && this.timerAtMs <= atMs) return;
+    this.disarm();
+    this.timerAtMs = atMs;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, atMs - this.deps.nowMs()));
     this.timer.unref();
   }
 
   private disarm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerAtMs = Number.POSITIVE_INFINITY;
   }
 }

@@ -17,7 +17,17 @@ import { freeBytes, GiB, MiB, writeRepeatedRandomFile, type TestFile } from './f
 import type { GraphSessionInfo } from '../emulators/graph-emulator.js';
 import { startGraphServer, type GraphServerProcess } from './graph-server-process.js';
 import { addGraphDestination, parseUploadSummary, runHoist, startHoist } from './hoist-cli.js';
-import { flushPageCache, mbPerSec, measureChild, median, pollUntil, requireSuccess, type ChildMeasurement } from './measure.js';
+import {
+  flushPageCache,
+  machineBusyCpuSeconds,
+  mbPerSec,
+  measureChild,
+  median,
+  ownCpuSeconds,
+  pollUntil,
+  requireSuccess,
+  type ChildMeasurement,
+} from './measure.js';
 
 const TOKEN = 'graph-test-token';
 const DEST = 'bench';
@@ -33,6 +43,8 @@ const RSS_UNCHANGED_TOLERANCE_BYTES = 16 * MiB;
 /** Slow enough that a 10 MiB fragment takes ~100 ms, so the 20 ms poll reliably lands mid-fragment. */
 const KILL_CAP_BYTES_PER_SEC = 100e6;
 const MIN_FREE_FOR_4G_BYTES = 10 * GiB;
+/** Above this average load from other processes during the timed runs, the output says the numbers are disturbed. */
+const OTHER_LOAD_WARN_CPUS = 0.25;
 
 const RUN_TIMEOUT_1G_MS = 10 * 60_000;
 const RUN_TIMEOUT_4G_MS = 30 * 60_000;
@@ -43,6 +55,8 @@ interface Run {
   m: ChildMeasurement;
   mbps: number;
   serverCpuSeconds: number;
+  /** CPU the rest of the machine (kernel threads, other programs, hypervisor steal) used during the run. */
+  otherCpuSeconds: number;
 }
 
 export const graphBench: Bench = {
@@ -157,6 +171,8 @@ interface ThroughputResult {
   medianHoistMbps: number;
   /** Max over every 1 GiB hoist run. */
   peakRssBytes: number;
+  /** Average CPUs the rest of the machine kept busy during the timed runs. */
+  otherLoadCpus?: number;
 }
 
 /** BENCH_RUNS: alternating runs per tool, default 5, never fewer than 2. */
@@ -196,17 +212,32 @@ async function throughputRuns(env: Env, file: TestFile, count: number): Promise<
   for (const r of runs) {
     env.section.details.push(
       `  ${r.tool.padEnd(5)} #${r.index}  ${fmt.secs(r.m.wallMs).padStart(8)}  ${fmt.mbps(r.mbps).padStart(12)}  ` +
-        `client cpu ${fmt.cpu(r.m.cpuSeconds)}  peak RSS ${fmt.mib(r.m.peakRssBytes)}  emulator cpu ${fmt.cpu(r.serverCpuSeconds)}`,
+        `client cpu ${fmt.cpu(r.m.cpuSeconds)}  peak RSS ${fmt.mib(r.m.peakRssBytes).padStart(9)}  emulator cpu ${fmt.cpu(r.serverCpuSeconds)}  ` +
+        `other load ${(r.otherCpuSeconds / (r.m.wallMs / 1000)).toFixed(2)} CPUs`,
+    );
+  }
+  const otherLoad = runs.reduce((sum, r) => sum + r.otherCpuSeconds, 0) / (runs.reduce((sum, r) => sum + r.m.wallMs, 0) / 1000);
+  result.otherLoadCpus = otherLoad;
+  if (otherLoad > OTHER_LOAD_WARN_CPUS) {
+    env.section.details.push(
+      `  WARNING: other processes kept ${otherLoad.toFixed(2)} of ${cpus().length} CPUs busy on average during these runs: ` +
+        'throughput numbers are disturbed (the tool needing more CPU and more round trips suffers most); re-run on a quiet machine.',
     );
   }
   return result;
 }
 
 async function timed(env: Env, tool: Run['tool'], index: number, file: TestFile, fn: () => Promise<ChildMeasurement>): Promise<Run> {
-  const cpuBefore = env.server.cpuSeconds();
+  const before = { server: env.server.cpuSeconds(), machine: machineBusyCpuSeconds(), own: ownCpuSeconds() };
   const m = await fn();
-  const run: Run = { tool, index, m, mbps: mbPerSec(file.sizeBytes, m.wallMs), serverCpuSeconds: env.server.cpuSeconds() - cpuBefore };
-  env.ctx.log(`  ${tool} #${index}: ${fmt.secs(m.wallMs)}, ${fmt.mbps(run.mbps)}, peak RSS ${fmt.mib(m.peakRssBytes)}, cpu ${fmt.cpu(m.cpuSeconds)}`);
+  const serverCpuSeconds = env.server.cpuSeconds() - before.server;
+  const machineCpuSeconds = machineBusyCpuSeconds() - before.machine;
+  const otherCpuSeconds = Math.max(0, machineCpuSeconds - m.cpuSeconds - serverCpuSeconds - (ownCpuSeconds() - before.own));
+  const run: Run = { tool, index, m, mbps: mbPerSec(file.sizeBytes, m.wallMs), serverCpuSeconds, otherCpuSeconds };
+  env.ctx.log(
+    `  ${tool} #${index}: ${fmt.secs(m.wallMs)}, ${fmt.mbps(run.mbps)}, peak RSS ${fmt.mib(m.peakRssBytes)}, cpu ${fmt.cpu(m.cpuSeconds)}, ` +
+      `other processes ${(otherCpuSeconds / (m.wallMs / 1000)).toFixed(2)} CPUs`,
+  );
   return run;
 }
 
@@ -329,7 +360,12 @@ function rowsFor(t: ThroughputResult | undefined, kill: KillResult | undefined, 
     rows.push(
       { label: `Graph 1 GiB: curl -T single PUT (best of ${n})`, measured: `${fmt.mbps(t.bestCurl.mbps)} (median ${t.medianCurlMbps.toFixed(1)})` },
       { label: `Graph 1 GiB: hoist upload (best of ${n})`, measured: `${fmt.mbps(t.bestHoist.mbps)} (median ${t.medianHoistMbps.toFixed(1)})` },
-      { label: '  ratio hoist/curl (best/best)', measured: ratio.toFixed(2), target: `≥ ${TARGET_RATIO}`, met: ratio >= TARGET_RATIO },
+      {
+        label: '  ratio hoist/curl (best/best)',
+        measured: `${ratio.toFixed(2)} (median ${(t.medianHoistMbps / t.medianCurlMbps).toFixed(2)})`,
+        target: `≥ ${TARGET_RATIO}`,
+        met: ratio >= TARGET_RATIO,
+      },
       {
         label: '  hoist peak RSS 1 GiB (max of runs)',
         measured: fmt.mib(t.peakRssBytes),
@@ -376,6 +412,7 @@ function jsonOfThroughput(t: ThroughputResult): Record<string, unknown> {
     ratioBest: t.bestHoist.mbps / t.bestCurl.mbps,
     ratioMedian: t.medianHoistMbps / t.medianCurlMbps,
     hoistPeakRssBytes: t.peakRssBytes,
+    otherLoadCpus: t.otherLoadCpus,
     runs: t.runs.map((r) => ({
       tool: r.tool,
       index: r.index,
@@ -384,6 +421,7 @@ function jsonOfThroughput(t: ThroughputResult): Record<string, unknown> {
       cpuSeconds: r.m.cpuSeconds,
       peakRssBytes: r.m.peakRssBytes,
       emulatorCpuSeconds: r.serverCpuSeconds,
+      otherCpuSeconds: r.otherCpuSeconds,
     })),
   };
 }

@@ -86,6 +86,26 @@ export function readProc(pid: number): ProcSample | undefined {
   }
 }
 
+/**
+ * CPU seconds all CPUs of the machine have been busy since boot (user, nice, system, irq, softirq and steal: time the
+ * hypervisor gave to others). Deltas around a run minus what the measured processes used = what everything else took.
+ */
+export function machineBusyCpuSeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / clockTicksPerSecond();
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds this (measuring) process has used so far. */
+export function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 /** CPU seconds (utime + stime) a live process has used so far; undefined when it is gone. */
 export function cpuSecondsOf(pid: number): number | undefined {
   return readProc(pid)?.cpuSeconds;

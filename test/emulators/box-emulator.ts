@@ -5,6 +5,9 @@
  * Hosts are modelled as path prefixes on one port: `/api/2.0` (upload host: create session, plain upload),
  * `/2.0` (API host) and `/session-host/api/2.0` (where `session_endpoints` point). Sessions are deliberately NOT
  * served under the create base, because Box only promises the returned URLs (`{box-upload-server}` is a variable).
+ *
+ * Sign-in (an addition): `GET /oauth2/authorize` and `POST /oauth2/token` on the same port (`authorizeUrl`, `tokenUrl`),
+ * see box-oauth.ts. Each issued access token replaces the previous one, which then answers 401 expired_token.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -26,6 +29,8 @@ import {
 } from './box-session-routes.js';
 import { BoxStore, ROOT_FOLDER_ID } from './box-store.js';
 import { BoxFailure, type Reply, errorBody, fail, genericErrorBody } from './box-wire.js';
+import { BoxOAuth } from './box-oauth.js';
+import { newOpaqueToken } from './oauth-wire.js';
 
 export interface BoxEmulatorOptions {
   storageDir: string;
@@ -50,6 +55,12 @@ export interface BoxEmulatorOptions {
   storageQuotaBytes?: number;
   /** Per-file limit: create answers 403 file_size_limit_exceeded above it. */
   maxFileSizeBytes?: number;
+  /** Sign-in: client_id → client_secret of known apps. Default { 'box-test-client': 'box-test-secret' }. */
+  oauthClients?: Record<string, string>;
+  /** The accepted access token answers 401 expired_token (on every endpoint) this long after it was issued. */
+  accessTokenTtlMs?: number;
+  /** expires_in of token replies. Default: accessTokenTtlMs in seconds (rounded down), or 3600. Larger = the server lies. */
+  tokenExpiresInSec?: number;
 }
 
 export interface BoxSessionView {
@@ -149,7 +160,14 @@ export class BoxEmulator {
   readonly sessionBaseUrl: string;
   private readonly world: BoxWorld;
   private accessToken: string;
+  private accessTokenIssuedAtMs = Date.now();
+  private accessTokenTtlMs: number | undefined;
   private readonly retiredTokens = new Set<string>();
+  private oauth!: BoxOAuth;
+  /** Sign-in: Box's authorize page (account.box.com/api/oauth2/authorize). */
+  readonly authorizeUrl: string;
+  /** Sign-in: Box's token endpoint (api.box.com/oauth2/token). */
+  readonly tokenUrl: string;
   // Sockets whose request body ended short of Content-Length: the parser, not the handler, answered them.
   private readonly shortBodySockets = new WeakSet<Socket>();
   private readonly pendingResponses = new WeakMap<Socket, ServerResponse>();
@@ -164,6 +182,8 @@ export class BoxEmulator {
     cap: ThroughputCap,
     accessToken: string,
   ) {
+    this.authorizeUrl = `${url}/oauth2/authorize`;
+    this.tokenUrl = `${url}/oauth2/token`;
     this.uploadBaseUrl = `${url}/api/2.0`;
     this.apiBaseUrl = `${url}/2.0`;
     this.sessionBaseUrl = `${url}/session-host/api/2.0`;
@@ -199,6 +219,16 @@ export class BoxEmulator {
       new ThroughputCap(opts.throughputBytesPerSec),
       opts.accessToken ?? 'box-test-token',
     );
+    emulator.accessTokenTtlMs = opts.accessTokenTtlMs;
+    const ttlSec = opts.accessTokenTtlMs === undefined ? undefined : Math.floor(opts.accessTokenTtlMs / 1000);
+    emulator.oauth = new BoxOAuth(
+      { clients: opts.oauthClients ?? { 'box-test-client': 'box-test-secret' }, tokenExpiresInSec: opts.tokenExpiresInSec ?? ttlSec ?? 3600 },
+      () => {
+        const token = newOpaqueToken('box-access');
+        emulator.setAccessToken(token);
+        return token;
+      },
+    );
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const handled = emulator.handle(req, res).catch(() => {
         res.destroy();
@@ -219,6 +249,22 @@ export class BoxEmulator {
     if (token !== this.accessToken) this.retiredTokens.add(this.accessToken);
     this.retiredTokens.delete(token);
     this.accessToken = token;
+    this.accessTokenIssuedAtMs = Date.now();
+  }
+
+  /** The accepted access token expires now (answers 401 expired_token); refresh tokens keep working. */
+  expireAccessToken(): void {
+    this.setAccessToken(newOpaqueToken('box-unissued'));
+  }
+
+  /** Every refresh token issued so far is refused from now on. */
+  revokeRefreshTokens(): void {
+    this.oauth.revokeRefreshTokens();
+  }
+
+  /** Counts of sign-in calls: authorizations (codes issued), code exchanges, refreshes granted and refused. */
+  oauthStats(): BoxOAuth['stats'] {
+    return { ...this.oauth.stats };
   }
 
   sessions(): BoxSessionView[] {
@@ -300,8 +346,10 @@ export class BoxEmulator {
 
   private checkAuth(req: IncomingMessage): void {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (token === this.accessToken) return;
-    const challenge = token !== undefined && this.retiredTokens.has(token) ? EXPIRED_TOKEN : INVALID_TOKEN;
+    const isLive = this.accessTokenTtlMs === undefined || Date.now() - this.accessTokenIssuedAtMs < this.accessTokenTtlMs;
+    if (token === this.accessToken && isLive) return;
+    const isExpired = token !== undefined && (token === this.accessToken || this.retiredTokens.has(token));
+    const challenge = isExpired ? EXPIRED_TOKEN : INVALID_TOKEN;
     // Box answers 401 with an empty body; the reason is only in WWW-Authenticate.
     throw new BoxFailure({ status: 401, headers: { 'www-authenticate': challenge } });
   }
@@ -310,7 +358,8 @@ export class BoxEmulator {
     const url = new URL(req.url ?? '/', this.url);
     const sameIdentity = ROUTES.filter((r) => r.pattern.test(url.pathname));
     const route = sameIdentity.find((r) => r.method === req.method);
-    const op = route?.op ?? 'box.unknown';
+    const oauthOp = url.pathname === '/oauth2/authorize' && req.method === 'GET' ? 'box.authorize' : url.pathname === '/oauth2/token' && req.method === 'POST' ? 'box.token' : undefined;
+    const op = oauthOp ?? route?.op ?? 'box.unknown';
     const counter: BodyCounter = { bytes: 0 };
     this.pendingResponses.set(req.socket, res);
     res.on('close', () => {
@@ -322,10 +371,14 @@ export class BoxEmulator {
     if (action?.type === 'delay') await sleep(action.ms);
     let reply: Reply;
     try {
-      this.checkAuth(req);
-      if (!route) fail(sameIdentity.length > 0 ? 405 : 404, sameIdentity.length > 0 ? 'method_not_allowed' : 'not_found', 'No such endpoint');
-      const id = decodeURIComponent(route.pattern.exec(url.pathname)?.[1] ?? '');
-      reply = await route.handler(this.world, { req, url, counter }, id);
+      if (oauthOp === 'box.authorize') reply = this.oauth.authorize(url);
+      else if (oauthOp === 'box.token') reply = await this.oauth.token({ req, url, counter }, this.world.cap);
+      else {
+        this.checkAuth(req);
+        if (!route) fail(sameIdentity.length > 0 ? 405 : 404, sameIdentity.length > 0 ? 'method_not_allowed' : 'not_found', 'No such endpoint');
+        const id = decodeURIComponent(route.pattern.exec(url.pathname)?.[1] ?? '');
+        reply = await route.handler(this.world, { req, url, counter }, id);
+      }
     } catch (error) {
       if (req.socket.destroyed) return; // the client went away mid-body: nobody to answer
       reply = error instanceof BoxFailure ? error.reply : { status: 500, body: errorBody(500, 'internal_server_error', String(error)) };

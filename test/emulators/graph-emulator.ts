@@ -4,14 +4,18 @@
  * Bytes live on disk under `storageDir`; only hash state and at most one write batch per request are held in memory.
  *
  * Fault-injection op names: graph.create, graph.put, graph.status (GET uploadUrl), graph.delete, graph.commit
- * (POST uploadUrl), graph.item (GET item), graph.simple (PUT …:/content), bench.sink, graph.unknown.
+ * (POST uploadUrl), graph.item (GET item), graph.simple (PUT …:/content), bench.sink, oauth.devicecode, oauth.token,
+ * graph.unknown.
+ *
+ * Sign-in (an addition): the identity platform's device code and token endpoints under `/{tenant}/oauth2/v2.0/` on the
+ * same port (`authorityUrl`), see graph-oauth.ts. A refresh makes the new access token the accepted one.
  */
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { FaultInjector, sendEarlyFault, ThroughputCap } from './faults.js';
-import { drainBody, readJsonBody } from './graph-body.js';
+import { consumeBody, drainBody, readJsonBody } from './graph-body.js';
 import { benchSink, simpleUpload } from './graph-content.js';
 import { GraphDrive, parseConflictBehavior, type ConflictBehavior } from './graph-drive.js';
 import {
@@ -28,6 +32,8 @@ import {
 import { decodeSegment, parseRoute, type DriveTarget, type GraphRoute } from './graph-routes.js';
 import type { Outcome, RequestContext, SessionState } from './graph-session-model.js';
 import { UploadSessions } from './graph-sessions.js';
+import { GraphOAuth, type DeviceCodeView } from './graph-oauth.js';
+import { newOpaqueToken, parseForm } from './oauth-wire.js';
 
 export interface GraphEmulatorOptions {
   /** Files are written here (one file per session, renamed into place on completion). */
@@ -42,6 +48,16 @@ export interface GraphEmulatorOptions {
   strictFragmentAlignment?: boolean;
   /** Cap on body consumption across all requests. */
   throughputBytesPerSec?: number;
+  /** Sign-in: the application (client) id the identity endpoints know. Default 'graph-test-client'. */
+  oauthClientId?: string;
+  /** An accepted access token stops working this long after it was issued (401 "Lifetime validation failed"). */
+  accessTokenTtlMs?: number;
+  /** expires_in of token replies. Default: accessTokenTtlMs in seconds (rounded down), or 3599. Larger = the server lies. */
+  tokenExpiresInSec?: number;
+  /** Device code poll interval the server asks for. Default 5 s. */
+  deviceCodeIntervalSec?: number;
+  /** Default 15 min. */
+  deviceCodeTtlMs?: number;
 }
 
 export interface GraphRequestRecord {
@@ -100,6 +116,12 @@ export class GraphEmulator {
   private readonly uploads: UploadSessions;
   private readonly inFlight = new Set<Promise<void>>();
   private accessToken: string;
+  private accessTokenIssuedAtMs = Date.now();
+  private readonly accessTokenTtlMs: number | undefined;
+  private readonly retiredTokens = new Set<string>();
+  private readonly oauth: GraphOAuth;
+  /** Base of the identity endpoints: pass it as the authority (`{authorityUrl}/{tenant}/oauth2/v2.0/…`). */
+  readonly authorityUrl: string;
   private readonly isStrictAuth: boolean;
   private readonly dirs: { items: string; sessions: string; tmp: string; bench: string };
 
@@ -109,6 +131,23 @@ export class GraphEmulator {
     this.graphBaseUrl = `${this.url}/v1.0`;
     this.cap = new ThroughputCap(opts.throughputBytesPerSec);
     this.accessToken = opts.accessToken ?? 'graph-test-token';
+    this.accessTokenTtlMs = opts.accessTokenTtlMs;
+    this.authorityUrl = this.url;
+    const ttlSec = opts.accessTokenTtlMs === undefined ? undefined : Math.floor(opts.accessTokenTtlMs / 1000);
+    this.oauth = new GraphOAuth(
+      {
+        baseUrl: this.url,
+        clientId: opts.oauthClientId ?? 'graph-test-client',
+        tokenExpiresInSec: opts.tokenExpiresInSec ?? ttlSec ?? 3599,
+        deviceCodeIntervalSec: opts.deviceCodeIntervalSec ?? 5,
+        deviceCodeTtlMs: opts.deviceCodeTtlMs ?? 15 * 60_000,
+      },
+      () => {
+        const token = newOpaqueToken('graph-access');
+        this.setAccessToken(token);
+        return token;
+      },
+    );
     this.isStrictAuth = opts.strictAuthOnUploadUrl ?? true;
     const dir = (name: string): string => join(opts.storageDir, name);
     this.dirs = { items: dir('items'), sessions: dir('sessions'), tmp: dir('tmp'), bench: dir('_bench') };
@@ -140,8 +179,47 @@ export class GraphEmulator {
     this.cap.bytesPerSec = bytesPerSec;
   }
 
+  /** The previous token keeps answering 401, as an expired one ("Lifetime validation failed"). */
   setAccessToken(token: string): void {
+    if (token !== this.accessToken) this.retiredTokens.add(this.accessToken);
+    this.retiredTokens.delete(token);
     this.accessToken = token;
+    this.accessTokenIssuedAtMs = Date.now();
+  }
+
+  /** Sign-in: the user approves the device code shown as `userCode` (on "another device"). */
+  approveDeviceCode(userCode: string): void {
+    this.oauth.approve(userCode);
+  }
+
+  /** Sign-in: the user declines. */
+  denyDeviceCode(userCode: string): void {
+    this.oauth.deny(userCode);
+  }
+
+  /** The next n device code polls answer slow_down. */
+  slowDownNextPolls(n: number): void {
+    this.oauth.slowDownNextPolls(n);
+  }
+
+  /** Every refresh token issued so far is refused from now on. */
+  revokeRefreshTokens(): void {
+    this.oauth.revokeRefreshTokens();
+  }
+
+  /** The accepted access token expires now (the refresh token keeps working). */
+  expireAccessToken(): void {
+    this.retiredTokens.add(this.accessToken);
+    this.accessToken = newOpaqueToken('graph-unissued');
+  }
+
+  deviceCodes(): DeviceCodeView[] {
+    return this.oauth.deviceCodes();
+  }
+
+  /** Counts of identity-endpoint calls: device codes started, polls, refreshes granted and refused. */
+  oauthStats(): GraphOAuth['stats'] {
+    return { ...this.oauth.stats };
   }
 
   sessions(): GraphSessionInfo[] {
@@ -252,7 +330,7 @@ export class GraphEmulator {
       sendError(ctx.res, { ...errorForStatus(fault.status), retryAfterSec: fault.retryAfterSec });
     } else if (fault?.type === 'malformed-json' && !ctx.res.headersSent) {
       ctx.res.writeHead(outcome.status, { 'content-type': 'application/json' }).end('<html>oops');
-    } else if (isError) {
+    } else if (isError && !outcome.plain) {
       sendError(ctx.res, outcome.body as GraphError);
     } else if (outcome.body === undefined) {
       sendEmpty(ctx.res, outcome.status);
@@ -283,6 +361,10 @@ export class GraphEmulator {
         return this.onSession(ctx, route.op);
       case 'bench.sink':
         return benchSink(ctx, this.cap, this.dirs.bench, route.name);
+      case 'oauth.devicecode':
+        return this.readForm(ctx).then((form) => this.oauth.deviceCode(form, route.tenant));
+      case 'oauth.token':
+        return this.readForm(ctx).then((form) => this.oauth.token(form));
       case 'graph.unknown':
         throw new GraphFailure(itemNotFound(`Resource not found for the segment '${ctx.url.pathname}'.`));
     }
@@ -347,12 +429,24 @@ export class GraphEmulator {
   private requireBearer(ctx: RequestContext): void {
     const auth = header(ctx, 'authorization');
     const token = /^Bearer\s+(.+)$/i.exec(auth ?? '')?.[1]?.trim();
-    if (token === this.accessToken) return;
+    const isLive = this.accessTokenTtlMs === undefined || Date.now() - this.accessTokenIssuedAtMs < this.accessTokenTtlMs;
+    if (token === this.accessToken && isLive) return;
+    const isExpired = token !== undefined && (token === this.accessToken || this.retiredTokens.has(token));
     throw new GraphFailure({
       status: 401,
       code: 'InvalidAuthenticationToken',
-      message: token ? 'Access token validation failure. Invalid audience.' : 'Access token is empty.',
+      message: isExpired ? 'Lifetime validation failed, the token is expired.' : token ? 'Access token validation failure. Invalid audience.' : 'Access token is empty.',
     });
+  }
+
+  private async readForm(ctx: RequestContext): Promise<Record<string, string>> {
+    ctx.isBodyConsumed = true;
+    const chunks: Buffer[] = [];
+    await consumeBody(ctx.req, this.cap, (chunk) => {
+      ctx.countBody(chunk.length);
+      if (chunks.length < 64) chunks.push(chunk);
+    });
+    return parseForm(Buffer.concat(chunks));
   }
 
   private driveFor(target: DriveTarget): GraphDrive {

@@ -17,6 +17,7 @@ export type GraphRoute =
   | { op: 'graph.create' | 'graph.simple' | 'graph.item'; target: DriveTarget }
   | { op: 'graph.put' | 'graph.status' | 'graph.delete' | 'graph.commit'; token: string }
   | { op: 'bench.sink'; name: string }
+  | { op: 'oauth.devicecode' | 'oauth.token'; tenant: string }
   | { op: 'graph.unknown' };
 
 const SESSION_OPS: Record<string, 'graph.put' | 'graph.status' | 'graph.delete' | 'graph.commit'> = {
@@ -36,6 +37,9 @@ export function parseRoute(method: string, pathname: string): GraphRoute {
   }
   const sink = /^\/_bench\/sink\/([A-Za-z0-9._-]+)$/.exec(pathname);
   if (sink) return method === 'PUT' ? { op: 'bench.sink', name: sink[1]! } : UNKNOWN;
+  // The identity platform (login.microsoftonline.com) is served from the same port: /{tenant}/oauth2/v2.0/…
+  const identity = /^\/([A-Za-z0-9._-]+)\/oauth2\/v2\.0\/(devicecode|token)$/.exec(pathname);
+  if (identity) return method === 'POST' ? { op: identity[2] === 'token' ? 'oauth.token' : 'oauth.devicecode', tenant: identity[1]! } : UNKNOWN;
 
   const drive = /^\/v1\.0\/(?:me\/drive|drives\/([^/:]+))(\/.*)$/.exec(pathname);
   if (!drive) return UNKNOWN;

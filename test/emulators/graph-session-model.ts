@@ -61,6 +61,8 @@ export interface RequestContext {
 export interface Outcome {
   status: number;
   body?: unknown;
+  /** Send `body` as it is, even for an error status (identity-platform errors are not OData errors). */
+  plain?: boolean;
 }
 
 export interface FragmentRange {

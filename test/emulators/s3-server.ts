@@ -1,14 +1,15 @@
 /**
- * A local S3 for tests: s3rver 3.7.1 (storage, SigV4 checks, PutObject/UploadPart/Complete/Head/Get) behind a small
+ * A local S3 for tests: s3rver 3.7.1 (storage, access key check, PutObject/UploadPart/Complete/Head/Get) behind a small
  * fault-injecting HTTP proxy. s3rver 3.7.1 lacks ListParts (405), AbortMultipartUpload (405) and ListMultipartUploads
  * (501) and never checks upload ids, ETags or part sizes, so the proxy answers those three operations from s3rver's
  * on-disk layout (`<dir>/<bucket>/._S3rver_uploads/<uploadId>/{key,metadata,N,N.md5}`) and refuses what S3 refuses
- * (NoSuchUpload, InvalidPart, InvalidPartOrder, EntityTooSmall) before passing requests on. The shim does not check
- * signatures of the three operations it answers itself. One file over 200 lines: the shim and the proxy share state.
+ * (NoSuchUpload, InvalidPart, InvalidPartOrder, EntityTooSmall) before passing requests on. s3rver checks that the
+ * access key id exists but never verifies SigV4 signatures (unimplemented upstream); the shim checks neither for the
+ * three operations it answers. One file over 200 lines: the shim and the proxy share state.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -144,6 +145,10 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
       const refusal = buffered && (await shim.refuseComplete(key, url.searchParams.get('uploadId') ?? '', buffered.toString('utf8')));
       reply = refusal ?? (await forward(req, res, buffered ?? body, upstreamPort));
     }
+    if (op === 's3.part' && reply.status === 200) {
+      // s3rver answers once the bytes passed its hash, possibly before its file write is flushed: acknowledged must mean stored.
+      await shim.partFlushed(url.searchParams.get('uploadId') ?? '', url.searchParams.get('partNumber') ?? '', Number(req.headers['content-length']));
+    }
     if (action?.type === 'apply-then-fail') {
       await drain(reply.stream);
       return send(res, { status: action.status, body: errorXml(codeFor(action.status), 'Injected fault after the work was done'), retryAfterSec: action.retryAfterSec });
@@ -171,7 +176,7 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     uploads: () => shim.uploads(),
     async dropUpload(uploadId) {
       const ids = uploadId ? [uploadId] : (await shim.uploads()).map((u) => u.uploadId);
-      for (const id of ids) await rm(join(uploadsDir, id), { recursive: true, force: true });
+      for (const id of ids) await shim.remove(id);
       return ids.length;
     },
     async dropPart(uploadId, partNumber) {
@@ -217,7 +222,7 @@ class UploadShim {
     }
     if (op === 's3.abort') {
       await drain(body);
-      await rm(join(this.dir, uploadId), { recursive: true, force: true });
+      await this.remove(uploadId);
       return { status: 204 };
     }
     if (op === 's3.list') return this.listParts(key, uploadId, q);
@@ -240,6 +245,25 @@ class UploadShim {
       if (i < listed.length - 1 && held.size < MIN_PART_BYTES) return { status: 400, body: errorXml('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.') };
     }
     return undefined;
+  }
+
+  /** Renamed away first (atomic), so a part s3rver is still writing cannot keep the upload alive or fail the removal. */
+  async remove(uploadId: string): Promise<void> {
+    // Not hex, so never taken for an upload while it is being removed.
+    const gone = join(this.dir, `dropped-${uploadId}-${Date.now()}`);
+    if (await rename(join(this.dir, uploadId), gone).then(() => true, () => false)) {
+      await rm(gone, { recursive: true, force: true, maxRetries: 5, retryDelay: 10 });
+    }
+  }
+
+  async partFlushed(uploadId: string, partNumber: string, sizeBytes: number): Promise<void> {
+    if (!/^[0-9a-f]+$/.test(uploadId) || !/^\d+$/.test(partNumber)) return;
+    const path = join(this.dir, uploadId, partNumber);
+    for (let tries = 0; tries < 400; tries++) {
+      const size = await stat(path).then((s) => s.size, () => -1);
+      if (size === sizeBytes) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   async uploads(): Promise<StoredUpload[]> {

@@ -9,6 +9,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../main/domain/backof
 import type { EngineEvent } from '../../main/engine/engine-events.js';
 import { diskFileSource } from '../../main/engine/file-source.js';
 import { Scheduler } from '../../main/engine/scheduler.js';
+import { classifyBox, type BoxCallSite } from '../../main/protocols/box-errors.js';
 import { BoxProtocol, type BoxConfig } from '../../main/protocols/box-protocol.js';
 import type { UploadProtocol } from '../../main/protocols/upload-protocol.js';
 import { Store } from '../../main/store/store.js';
@@ -578,5 +579,43 @@ describe('Box errors that retrying cannot fix', () => {
     expect(outcome).toMatchObject({ state: 'failed', message: expect.stringContaining(text) });
     expect(w.store.jobs.get(id)?.errorCode).toBe(code);
     expect(calls(w, 'box.create')).toHaveLength(1);
+  });
+});
+
+describe('Box error classification (protocols.md §1.4)', () => {
+  const reply = (status: number, code?: string, headers: Record<string, string> = {}) => ({
+    status,
+    headers,
+    text: code ? JSON.stringify({ type: 'error', status, code, message: 'm' }) : '',
+    retryAfterMs: headers['retry-after'] ? Number(headers['retry-after']) * 1000 : undefined,
+  });
+  const rows: Array<[number, string | undefined, BoxCallSite, string, Record<string, string>?]> = [
+    [401, undefined, 'part', 'auth', { 'www-authenticate': 'Bearer error="expired_token"' }],
+    [429, 'rate_limit_exceeded', 'part', 'rate-limited', { 'retry-after': '7' }],
+    [500, 'internal_server_error', 'commit', 'retry'],
+    [503, 'unavailable', 'create', 'retry'],
+    [410, 'session_expired', 'part', 'session-expired'],
+    [410, 'upload_failed', 'commit', 'session-expired'],
+    [404, 'not_found', 'part', 'session-expired'],
+    [400, 'invalid_upload_session_id', 'session', 'session-expired'],
+    [416, 'range_overlaps_existing_part', 'part', 'retry'],
+    [416, 'requested_range_not_satisfiable', 'part', 'session-expired'],
+    [412, 'precondition_failed', 'part', 'retry'],
+    [400, 'request_size_mismatch', 'part', 'retry'],
+    [409, 'conflict', 'part', 'retry'],
+    [409, 'name_temporarily_reserved', 'create', 'retry'],
+    [400, 'parts_mismatch', 'commit', 'retry'],
+    [400, 'digest_mismatch', 'commit', 'session-expired'],
+    [400, 'file_size_too_small', 'create', 'fatal'],
+    [403, 'storage_limit_exceeded', 'create', 'fatal'],
+    [403, 'file_size_limit_exceeded', 'create', 'fatal'],
+    [403, 'access_denied_insufficient_permissions', 'create', 'fatal'],
+    [413, 'request_entity_too_large', 'commit', 'fatal'],
+    [400, 'item_name_invalid', 'create', 'fatal'],
+  ];
+  it.each(rows)('%i %s at %s → %s', (status, code, site, kind, headers) => {
+    const failure = classifyBox(reply(status, code, headers), code, 'reason', site);
+    expect(failure.kind).toBe(kind);
+    if (failure.kind === 'rate-limited') expect(failure.retryAfterMs).toBe(7_000);
   });
 });

@@ -34,6 +34,12 @@ const SETUPS: Partial<Record<ProviderKind, ProviderSetup>> = {
     if (problem) throw new HoistError('invalid-argument', `--fragment-size: ${problem}.`);
     return { endpoint: endpoint(opts.endpoint, DEFAULT_ENDPOINTS.graph), driveId: opts.driveId, conflictBehavior, fragmentSizeBytes };
   },
+  box: (opts) => ({
+    endpoint: endpoint(opts.endpoint, DEFAULT_ENDPOINTS.box),
+    apiEndpoint: endpoint(opts.apiEndpoint, DEFAULT_ENDPOINTS.boxApi, '--api-endpoint'),
+    folderId: opts.folderId ?? '0',
+    conflictPolicy: oneOf('--conflict', opts.conflict ?? 'version', ['version', 'rename', 'skip']),
+  }),
   apideck: (opts) => {
     if (!opts.appId) throw new HoistError('invalid-argument', 'Apideck needs --app-id (your Unify application id).');
     if (!opts.consumerId) throw new HoistError('invalid-argument', 'Apideck needs --consumer-id (the consumer whose storage receives the files).');

@@ -25,12 +25,13 @@ function buildProgram(): Command {
     .option('--token <token>', 'access token / API key (stored in a file only you can read; never printed)')
     .option('--token-env <variable>', 'read the token from this environment variable at upload time')
     .option('--drive-id <id>', 'graph: upload into this drive instead of your own OneDrive')
-    .option('--conflict <behavior>', 'graph: replace (default), fail or rename when the file exists')
+    .option('--api-endpoint <url>', 'box: API host base (default https://api.box.com/2.0)')
+    .option('--conflict <behavior>', 'when the file exists – graph: replace (default), fail, rename; box: version (default), rename, skip')
     .option('--fragment-size <bytes>', 'graph: bytes per request, a multiple of 327680 under 60 MiB (default 10 MiB)')
     .option('--app-id <id>', 'apideck: Unify application id')
     .option('--consumer-id <id>', 'apideck: consumer id')
     .option('--service-id <id>', 'apideck: connector (e.g. box, onedrive, google-drive) when the consumer has several')
-    .option('--folder-id <id>', 'apideck: target folder id (default root)')
+    .option('--folder-id <id>', 'box: root folder for uploads (default 0, "All Files"); apideck: target folder id (default root)')
     .action((name: string, opts: DestAddOptions) => print(destAdd(ctx(), name, opts)));
   dest
     .command('list')

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HoistError } from '../../domain/hoist-error.js';
 import { isLoopbackHost } from '../receive/request-guard.js';
@@ -49,7 +50,7 @@ export async function openReceiver(opts: ReceiveOptions, env: NodeJS.ProcessEnv,
     log: (line) => out(`${new Date().toISOString()} ${line}`),
   });
   if (!isLocal) warn(`Warning: listening on ${opts.host}: the receiver is reachable from the network. Every request must carry the bearer token; use TLS (a reverse proxy) on untrusted networks.`);
-  out(`Receiving into ${opts.dir}`);
+  out(`Receiving into ${resolve(opts.dir)}`);
   out(`tus endpoint: ${receiver.url}${isLocal ? '' : ` (from other machines: this machine's address instead of ${new URL(receiver.url).hostname})`}`);
   out('Press Ctrl-C to stop.');
   return receiver;

@@ -39,7 +39,15 @@ export class DeliveringFileStore extends FileStore {
   override async getUpload(id: string): Promise<Upload> {
     const info = await this.info(id);
     if (info?.hoist_delivered_path !== undefined) return deliveredUpload(info, join(this.root, info.hoist_delivered_path));
-    const upload = await super.getUpload(id);
+    let upload: Upload;
+    try {
+      upload = await super.getUpload(id);
+    } catch (error) {
+      // Delivered between our read of the info file and FileStore's stat of the (now moved) data file.
+      const now = await this.info(id);
+      if (now?.hoist_delivered_path !== undefined) return deliveredUpload(now, join(this.root, now.hoist_delivered_path));
+      throw error;
+    }
     // Complete but not moved (the move failed, or the process stopped in between): move it before saying "complete".
     if (upload.size !== undefined && upload.offset === upload.size) await this.deliver(id);
     return upload;

@@ -1,0 +1,7 @@
+import type { ConformanceFixture } from './fixture.js';
+import { apideckFixture } from './apideck-fixture.js';
+import { boxFixture } from './box-fixture.js';
+import { graphFixture } from './graph-fixture.js';
+
+/** Every protocol adapter Hoist ships; each must pass the whole conformance suite. */
+export const FIXTURES: ConformanceFixture[] = [graphFixture, boxFixture, apideckFixture];
