@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApideckEmulator } from '../emulators/apideck-emulator.js';
+import { BoxEmulator } from '../emulators/box-emulator.js';
 import type { JobView } from '../../preload/contract/views.js';
 import { parseJsonOutput, removeDir, runCli, startCli, tempDir, waitFor, writeRandomFile } from '../support/cli.js';
 
@@ -47,5 +48,36 @@ describe('hoist CLI with an Apideck destination', () => {
     expect(emulator.files()[0]!.sha1).toBe(sha1(file));
     // parallel parts: at most one part per request in flight was re-sent (4 in flight by default)
     expect(emulator.sessions()[0]!.bytesReceivedTotal - (12 * MiB + 5)).toBeLessThanOrEqual(4 * MiB);
+  });
+});
+
+describe('hoist CLI with a Box destination', () => {
+  let emulator: BoxEmulator;
+  beforeEach(async () => {
+    emulator = await BoxEmulator.start({ storageDir: join(work, 'server') });
+  });
+  afterEach(() => emulator.close());
+
+  it('creates the --remote-dir folders, uploads big files in chunks and small ones in one request, then a new version', async () => {
+    const added = await hoist('dest', 'add', 'box', '--provider', 'box', '--endpoint', emulator.uploadBaseUrl, '--api-endpoint', emulator.apiBaseUrl, '--token', 'box-test-token');
+    expect(added.code).toBe(0);
+    const big = join(work, 'big.bin');
+    const small = join(work, 'small.txt');
+    writeRandomFile(big, 25_000_000);
+    writeRandomFile(small, 1234);
+    const run = await hoist('upload', big, small, '--dest', 'box', '--remote-dir', '/Projects/2026', '--json');
+    expect(run.stdout + run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.code).toBe(0);
+    const folders = emulator.folders();
+    const projects = folders.find((f) => f.name === 'Projects' && f.parentId === '0')!;
+    const year = folders.find((f) => f.name === '2026' && f.parentId === projects.id)!;
+    const files = new Map(emulator.files().map((f) => [f.name, f]));
+    expect(files.get('big.bin')).toMatchObject({ folderId: year.id, sha1: sha1(big), versions: 1 });
+    expect(files.get('small.txt')).toMatchObject({ folderId: year.id, sha1: sha1(small) });
+    expect(emulator.sessions()).toHaveLength(1); // only the big file needed a chunked session
+    writeRandomFile(big, 25_000_000);
+    const again = await hoist('upload', big, '--dest', 'box', '--remote-dir', '/Projects/2026', '--json');
+    expect(again.code).toBe(0);
+    expect(emulator.files().find((f) => f.name === 'big.bin')).toMatchObject({ sha1: sha1(big), versions: 2 });
   });
 });
