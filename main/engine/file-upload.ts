@@ -57,7 +57,7 @@ async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: Uplo
 
   if (job.sizeBytes < protocol.minSessionBytes) {
     deps.events({ type: 'job-started', jobId: job.id, totalBytes: job.sizeBytes, ackedBytes: 0 });
-    const fold = new QuickXorFold();
+    const fold = foldFor(protocol);
     const item = await protocol.uploadWhole(target, hashed(deps, job, 0, job.sizeBytes, fold), signal);
     await checkUnchanged();
     return finish(deps, job, protocol, item, fold, undefined, localDigests(deps, job));
@@ -89,8 +89,8 @@ async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: Uplo
   await checkUnchanged();
   const local = localDigests(deps, job);
   if (!item) item = await protocol.commit(handleOf(session), deps.store.sessions.parts(session.id), target, local, signal);
-  const fold = await combinedFold(deps, job, deps.store.sessions.parts(session.id));
-  return finish(deps, job, protocol, item, fold, session, local);
+  const fold = foldFor(protocol) && (await combinedFold(deps, job, deps.store.sessions.parts(session.id)));
+  return finish(deps, job, protocol, item, fold || undefined, session, local);
 }
 
 /** Asks the server about a persisted session and brings the database in line with it. Undefined: start a new session. */
@@ -139,7 +139,7 @@ async function applyServerState(
       const head = { partIndex: split.partIndex, offsetBytes: split.offsetBytes, sizeBytes: prefix - split.offsetBytes };
       const rest = planParts(prefix, job.sizeBytes, session.partSizeBytes, split.partIndex + 1);
       repo.replanFrom(session.id, split.partIndex, [head, ...rest]);
-      repo.markPartDone(session.id, head.partIndex, (await foldOf(deps, job, head.offsetBytes, head.sizeBytes)).toBase64(), null);
+      repo.markPartDone(session.id, head.partIndex, await partDigest(deps, job, protocol, head.offsetBytes, head.sizeBytes), null);
       parts = repo.parts(session.id);
     }
     received = [{ startBytes: 0, endBytes: prefix }];
@@ -149,7 +149,7 @@ async function applyServerState(
   for (const index of newlyDone) {
     const part = parts.find((p) => p.partIndex === index)!;
     const reply = partReplies?.get(part.offsetBytes) ?? null;
-    repo.markPartDone(session.id, index, (await foldOf(deps, job, part.offsetBytes, part.sizeBytes)).toBase64(), reply);
+    repo.markPartDone(session.id, index, await partDigest(deps, job, protocol, part.offsetBytes, part.sizeBytes), reply);
   }
 }
 
@@ -191,7 +191,7 @@ async function sendPart(
   signal: AbortSignal,
 ): Promise<RemoteItem | undefined> {
   deps.store.sessions.countAttempt(session.id, part.partIndex);
-  const fold = new QuickXorFold();
+  const fold = foldFor(protocol);
   const outcome = await protocol.uploadPart(
     handleOf(session),
     { partIndex: part.partIndex, offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes, data: hashed(deps, job, part.offsetBytes, part.sizeBytes, fold) },
@@ -199,7 +199,7 @@ async function sendPart(
     signal,
   );
   const reply = outcome.kind === 'stored' ? outcome.reply : null;
-  deps.store.sessions.markPartDone(session.id, part.partIndex, fold.toBase64(), reply);
+  deps.store.sessions.markPartDone(session.id, part.partIndex, fold?.toBase64() ?? null, reply);
   if (outcome.kind === 'stored' && outcome.expiresAtMs !== null) deps.store.sessions.update(session.id, { expiresAtMs: outcome.expiresAtMs });
   deps.events({ type: 'part-acked', jobId: job.id, partIndex: part.partIndex, ackedBytes: deps.store.sessions.ackedBytes(session.id), totalBytes: job.sizeBytes });
   if (outcome.kind === 'completed') {
@@ -214,14 +214,14 @@ async function finish(
   job: JobRow,
   protocol: UploadProtocol,
   item: RemoteItem,
-  fold: QuickXorFold,
+  fold: QuickXorFold | undefined,
   session: SessionRow | undefined,
   local: LocalFileDigests,
 ): Promise<RemoteItem> {
   if (item.sizeBytes !== job.sizeBytes) {
     throw new HoistError('verification-failed', `The server stored ${item.sizeBytes} bytes of ${job.localPath}, expected ${job.sizeBytes}.`);
   }
-  if (protocol.verifyHash === 'quickXorHash' && item.hashes.quickXorHash !== undefined) {
+  if (fold && item.hashes.quickXorHash !== undefined) {
     const local = fold.digest(job.sizeBytes);
     if (item.hashes.quickXorHash !== local) {
       throw new HoistError('verification-failed', `The uploaded copy of ${job.localPath} does not match the local file (QuickXorHash ${item.hashes.quickXorHash} ≠ ${local}).`);
@@ -248,13 +248,13 @@ async function restartOnNewSession(deps: FileUploadDeps, job: JobRow, protocol: 
   deps.events({ type: 'job-restarted', jobId: job.id, reason: `${reason}; uploading the new content on a fresh session` });
 }
 
-/** Streams a range from disk, folding it into the part's QuickXorHash and reporting bytes as they go out. */
-async function* hashed(deps: FileUploadDeps, job: JobRow, offsetBytes: number, sizeBytes: number, fold: QuickXorFold): AsyncIterable<Uint8Array> {
+/** Streams a range from disk, folding it into the part's QuickXorHash (when the protocol verifies one) and reporting bytes. */
+async function* hashed(deps: FileUploadDeps, job: JobRow, offsetBytes: number, sizeBytes: number, fold: QuickXorFold | undefined): AsyncIterable<Uint8Array> {
   let position = offsetBytes;
   let sent = 0;
   try {
     for await (const chunk of deps.files.read(job.localPath, offsetBytes, sizeBytes)) {
-      fold.update(chunk, position);
+      fold?.update(chunk, position);
       position += chunk.length;
       sent += chunk.length;
       deps.events({ type: 'bytes-sent', jobId: job.id, bytes: chunk.length });
@@ -263,6 +263,15 @@ async function* hashed(deps: FileUploadDeps, job: JobRow, offsetBytes: number, s
   } finally {
     deps.store.jobs.addBytesSent(job.id, sent);
   }
+}
+
+/** Only Graph reports a QuickXorHash; other protocols skip the per-byte fold (and re-reading parts on resume). */
+function foldFor(protocol: UploadProtocol): QuickXorFold | undefined {
+  return protocol.verifyHash === 'quickXorHash' ? new QuickXorFold() : undefined;
+}
+
+async function partDigest(deps: FileUploadDeps, job: JobRow, protocol: UploadProtocol, offsetBytes: number, sizeBytes: number): Promise<string | null> {
+  return protocol.verifyHash === 'quickXorHash' ? (await foldOf(deps, job, offsetBytes, sizeBytes)).toBase64() : null;
 }
 
 async function foldOf(deps: FileUploadDeps, job: JobRow, offsetBytes: number, sizeBytes: number): Promise<QuickXorFold> {

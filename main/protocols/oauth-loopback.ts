@@ -101,7 +101,8 @@ export async function startLoopbackReceiver(options: { state: string; port?: num
 
 function timedOut(timeoutMs: number): HoistError {
   const minutes = Math.round(timeoutMs / 60_000);
-  const span = minutes >= 1 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.round(timeoutMs / 1000)} seconds`;
+  const seconds = Math.max(1, Math.round(timeoutMs / 1000));
+  const span = minutes >= 1 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${seconds} second${seconds === 1 ? '' : 's'}`;
   return new HoistError('auth-failed', `No answer came back from the browser within ${span}. Run hoist login again.`);
 }
 

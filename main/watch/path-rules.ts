@@ -61,13 +61,49 @@ export function makePathRules(input: PathRulesInput, platform: NodeJS.Platform =
     .add([...input.patterns]);
   const excluded = (input.excludedDirs ?? []).filter((d) => d !== '');
   const isExcluded = (relPath: string) => excluded.some((d) => relPath === d || relPath.startsWith(`${d}/`));
+  const matches = input.patterns.every(isNamePattern) ? nameMatcher(matcher) : (relPath: string, asDir: boolean) => matcher.ignores(asDir ? `${relPath}/` : relPath);
   const check = (relPath: string, asDir: boolean) => {
     if (relPath === '') return false;
     if (isExcluded(relPath)) return true;
     if (!input.includeHidden && isHidden(relPath)) return true;
-    return matcher.ignores(asDir ? `${relPath}/` : relPath);
+    return matches(relPath, asDir);
   };
   return { isIgnoredFile: (relPath) => check(relPath, false), isIgnoredDir: (relPath) => check(relPath, true) };
+}
+
+/** A pattern with no `/` except a trailing one matches a name at any depth, whatever the folders above it. */
+function isNamePattern(pattern: string): boolean {
+  const body = pattern.startsWith('!') ? pattern.slice(1) : pattern;
+  return !(body.endsWith('/') ? body.slice(0, -1) : body).includes('/');
+}
+
+const NAME_CACHE_MAX = 50_000;
+
+/**
+ * When every rule is a name pattern (the defaults and most users' lists), a path is ignored exactly when one of its
+ * components is, judged by name alone (as a folder for the parents): the library is asked once per distinct name
+ * instead of once per path. Same answers, and a 100,000-file scan spends milliseconds, not seconds, on rules.
+ */
+function nameMatcher(matcher: Ignore): (relPath: string, asDir: boolean) => boolean {
+  const cache = new Map<string, boolean>();
+  const nameIgnored = (name: string, asDir: boolean) => {
+    const key = asDir ? `${name}/` : name;
+    let ignored = cache.get(key);
+    if (ignored === undefined) {
+      if (cache.size >= NAME_CACHE_MAX) cache.clear();
+      ignored = matcher.ignores(key);
+      cache.set(key, ignored);
+    }
+    return ignored;
+  };
+  return (relPath, asDir) => {
+    let start = 0;
+    for (let slash = relPath.indexOf('/'); slash >= 0; slash = relPath.indexOf('/', start)) {
+      if (nameIgnored(relPath.slice(start, slash), true)) return true;
+      start = slash + 1;
+    }
+    return nameIgnored(relPath.slice(start), asDir);
+  };
 }
 
 /** A user's pattern that cannot work (absolute, `./`-relative, empty): the message, or undefined when it is fine. */

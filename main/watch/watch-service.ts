@@ -42,6 +42,7 @@ export class WatchService {
   private configTimer: NodeJS.Timeout | undefined;
   private isStopped = false;
   private syncing: Promise<void> | undefined;
+  private dataVersion: number | undefined;
 
   constructor(private readonly deps: WatchServiceDeps) {}
 
@@ -165,9 +166,16 @@ export class WatchService {
     if (row && status && !row.isPaused) this.deps.store.watches.setStatus(watchId, status, null, this.deps.nowMs());
   }
 
+  /**
+   * Another process (`hoist watch add`, `hoist resume`) changed the database when SQLite's data_version moved; only
+   * then is the table read again. An idle daemon thus costs one pragma every configPollMs.
+   */
   private armConfigPoll(): void {
     if (this.isStopped) return;
     this.configTimer = setTimeout(() => {
+      const version = this.deps.store.db.pragma('data_version', { simple: true }) as number;
+      if (version === this.dataVersion) return this.armConfigPoll();
+      this.dataVersion = version;
       void this.syncWithTable().finally(() => this.armConfigPoll());
     }, this.deps.configPollMs ?? 2_000);
     this.configTimer.unref();

@@ -34,7 +34,8 @@ describe.each(FIXTURES)('conformance: $name', (fixture: ConformanceFixture) => {
 
   /** Starts an upload and pauses it once the server holds at least `bytes`; resolves with the job id. */
   const uploadPartway = async (path: string, remotePath: string, bytes: number) => {
-    server.setThroughput(2 * MiB);
+    // About two parts a second: slow enough to pause mid-file, fast enough for 8 MiB parts.
+    server.setThroughput(Math.max(2 * MiB, 2 * server.partBytes));
     const id = await h.addJob(path, remotePath);
     const run = h.scheduler.run([id]);
     await waitFor(() => server.storedBytes() >= bytes, 30_000, `${bytes} bytes stored`);
@@ -83,7 +84,7 @@ describe.each(FIXTURES)('conformance: $name', (fixture: ConformanceFixture) => {
   it('re-sends a part the server lost', async (ctx) => {
     const file = join(work, 'lost.bin');
     writeRandomFile(file, 6 * server.partBytes + 7);
-    const id = await uploadPartway(file, '/lost.bin', 3 * server.partBytes);
+    const id = await uploadPartway(file, '/lost.bin', 2 * server.partBytes);
     if (!server.losePart()) ctx.skip(`${fixture.name} is one sequential writer: a server can lose only its tail, which resume re-asks anyway`);
     const [outcome] = await h.scheduler.run([id]);
     expect(outcome!.state).toBe('done');

@@ -166,7 +166,7 @@ describe('token manager', () => {
 describe('secret store at rest', () => {
   const xorCipher = (isAvailable: boolean): SecretCipher => ({
     isAvailable,
-    encrypt: (s) => Buffer.from(s, 'utf8').map((b) => b ^ 0x5a).toString('base64'),
+    encrypt: (s) => Buffer.from(Buffer.from(s, 'utf8').map((b) => b ^ 0x5a)).toString('base64'),
     decrypt: (s) => Buffer.from(Buffer.from(s, 'base64').map((b) => b ^ 0x5a)).toString('utf8'),
   });
 

@@ -91,7 +91,8 @@ async function browserSignIn(
     io.stderr(`To sign in to Box, open this address in a browser and allow access:\n  ${url}\n`);
     if (options.browser !== false) (io.openBrowser ?? openBrowser)(url);
     const waitSec = options.wait ?? DEFAULT_BROWSER_WAIT_SEC;
-    io.stderr(`Waiting for the browser (up to ${Math.round(waitSec / 60) || 1} minutes; Ctrl-C cancels)...\n`);
+    const span = waitSec >= 60 ? `${Math.round(waitSec / 60)} min` : `${Math.round(waitSec)} s`;
+    io.stderr(`Waiting for the browser (up to ${span}; Ctrl-C cancels)...\n`);
     const callback = await receiver.waitForCallback(waitSec * 1000, signal);
     try {
       const request = { code: callback.code, redirectUri: receiver.redirectUri, codeVerifier: pkce.verifier };
