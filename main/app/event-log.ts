@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineEvent } from '../engine/engine-events.js';
 
@@ -12,16 +12,17 @@ const MAX_LOG_BYTES = 10 * 1024 * 1024;
 export function eventLogger(dataDir: string, pid = process.pid): (event: EngineEvent) => void {
   const dir = join(dataDir, 'logs');
   const path = join(dir, 'hoist.log');
-  let isReady = false;
+  let fd: number | undefined;
+  process.once('exit', () => fd !== undefined && closeSync(fd));
   return (event) => {
     if (event.type === 'bytes-sent') return;
     try {
-      if (!isReady) {
+      if (fd === undefined) {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         if ((statSync(path, { throwIfNoEntry: false })?.size ?? 0) > MAX_LOG_BYTES) renameSync(path, `${path}.1`);
-        isReady = true;
+        fd = openSync(path, 'a', 0o600);
       }
-      appendFileSync(path, `${JSON.stringify({ atMs: Date.now(), pid, ...event })}\n`, { mode: 0o600 });
+      writeSync(fd, `${JSON.stringify({ atMs: Date.now(), pid, ...event })}\n`);
     } catch {
       // the upload matters more than its log
     }

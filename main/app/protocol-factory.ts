@@ -3,6 +3,7 @@ import { GRAPH_DEFAULT_FRAGMENT_BYTES } from '../domain/part-plan.js';
 import { GraphProtocol, type ConflictBehavior } from '../protocols/graph-protocol.js';
 import type { UploadProtocol } from '../protocols/upload-protocol.js';
 import { ApideckProtocol, DEFAULT_APIDECK_ENDPOINT } from '../protocols/apideck-protocol.js';
+import { S3Protocol } from '../protocols/s3-protocol.js';
 import { BoxProtocol, DEFAULT_BOX_API_ENDPOINT, DEFAULT_BOX_UPLOAD_ENDPOINT, type BoxConflictPolicy } from '../protocols/box-protocol.js';
 import type { DestinationRow } from '../store/destinations-repo.js';
 import type { SecretStore } from './secret-store.js';
@@ -57,8 +58,18 @@ export function protocolFor(dest: DestinationRow, secrets: SecretStore, env: Nod
         conflictPolicy: (dest.config.conflictPolicy as BoxConflictPolicy | undefined) ?? 'version',
         accessToken: tokenResolver(dest, secrets, env),
       });
-    case 'tus':
     case 's3':
+      return new S3Protocol({
+        endpoint: typeof dest.config.endpoint === 'string' ? dest.config.endpoint : undefined,
+        region: String(dest.config.region ?? 'us-east-1'),
+        bucket: String(dest.config.bucket ?? ''),
+        prefix: typeof dest.config.prefix === 'string' ? dest.config.prefix : undefined,
+        forcePathStyle: dest.config.forcePathStyle === true,
+        accessKeyId: String(dest.config.accessKeyId ?? ''),
+        secretAccessKey: tokenResolver(dest, secrets, env),
+        partSizeBytes: typeof dest.config.partSizeBytes === 'number' ? dest.config.partSizeBytes : undefined,
+      });
+    case 'tus':
       throw new HoistError('invalid-argument', `The ${dest.provider} provider is not available in this version of Hoist.`);
   }
 }

@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { HoistError } from '../domain/hoist-error.js';
 import type { FileIdentity } from '../store/jobs-repo.js';
 
@@ -23,17 +22,30 @@ export const diskFileSource: FileSource = {
   },
   async *read(path, offsetBytes, sizeBytes) {
     if (sizeBytes === 0) return;
-    const stream = createReadStream(path, { start: offsetBytes, end: offsetBytes + sizeBytes - 1, highWaterMark: READ_CHUNK_BYTES });
-    let seen = 0;
+    let handle;
     try {
-      for await (const chunk of stream) {
-        seen += (chunk as Buffer).length;
-        yield chunk as Buffer;
-      }
+      handle = await open(path, 'r');
     } catch (error) {
       throw fileError(error, path);
     }
-    if (seen !== sizeBytes) throw new HoistError('file-changed', `${path} became shorter while it was being read.`);
+    try {
+      // Positional reads into fresh buffers: the consumer may still hold the previous chunk while the socket drains.
+      for (let done = 0; done < sizeBytes; ) {
+        const want = Math.min(READ_CHUNK_BYTES, sizeBytes - done);
+        const chunk = Buffer.allocUnsafeSlow(want);
+        let got: number;
+        try {
+          ({ bytesRead: got } = await handle.read(chunk, 0, want, offsetBytes + done));
+        } catch (error) {
+          throw fileError(error, path);
+        }
+        if (got === 0) throw new HoistError('file-changed', `${path} became shorter while it was being read.`);
+        done += got;
+        yield got === want ? chunk : chunk.subarray(0, got);
+      }
+    } finally {
+      await handle.close();
+    }
   },
 };
 

@@ -23,6 +23,8 @@ const MAX_RESTARTS_FOR_CHANGES = 3;
 
 class FileChanged extends Error {}
 
+const SENT_RECORD_EVERY_BYTES = 8 * 1024 * 1024;
+
 /**
  * Uploads one job's file: ask the server what it holds, reconcile with the database, send only what is missing, commit,
  * verify. Throws classified failures; the scheduler decides about retries.
@@ -251,17 +253,22 @@ async function restartOnNewSession(deps: FileUploadDeps, job: JobRow, protocol: 
 /** Streams a range from disk, folding it into the part's QuickXorHash (when the protocol verifies one) and reporting bytes. */
 async function* hashed(deps: FileUploadDeps, job: JobRow, offsetBytes: number, sizeBytes: number, fold: QuickXorFold | undefined): AsyncIterable<Uint8Array> {
   let position = offsetBytes;
-  let sent = 0;
+  let unrecorded = 0;
   try {
     for await (const chunk of deps.files.read(job.localPath, offsetBytes, sizeBytes)) {
       fold?.update(chunk, position);
       position += chunk.length;
-      sent += chunk.length;
+      unrecorded += chunk.length;
       deps.events({ type: 'bytes-sent', jobId: job.id, bytes: chunk.length });
+      // Recorded every few MiB, so even a kill -9 mid-part leaves an honest count of bytes put on the wire.
+      if (unrecorded >= SENT_RECORD_EVERY_BYTES) {
+        deps.store.jobs.addBytesSent(job.id, unrecorded);
+        unrecorded = 0;
+      }
       yield chunk;
     }
   } finally {
-    deps.store.jobs.addBytesSent(job.id, sent);
+    if (unrecorded > 0) deps.store.jobs.addBytesSent(job.id, unrecorded);
   }
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HoistError } from '../domain/hoist-error.js';
 import { UploadFailure } from '../domain/failure.js';
 import { parseJson, safeHost } from './http.js';
-import { microsoftBase, OAuthRefused, oauthFailure, postForm, postTokenForm, type MicrosoftOAuthConfig, type TokenGrant } from './oauth-client.js';
+import { microsoftBase, OAuthRefused, oauthFailure, postForm, postTokenForm, tokenUrlOf, type MicrosoftOAuthConfig, type TokenGrant } from './oauth-client.js';
 
 /** What the user needs to sign in on another device, and what we poll with. */
 export interface DeviceCodeChallenge {
@@ -80,7 +80,7 @@ export async function pollDeviceCode(
     await deps.sleep(waitMs, signal);
     if (deps.nowMs() >= deadlineMs) throw expired();
     try {
-      return await postTokenForm(`${microsoftBase(config)}/token`, form, signal);
+      return await postTokenForm(tokenUrlOf(config), form, signal);
     } catch (error) {
       if (signal.aborted) throw signal.reason ?? error;
       if (error instanceof UploadFailure) {

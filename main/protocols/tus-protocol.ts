@@ -26,10 +26,11 @@ export interface TusConfig {
 }
 
 /**
- * Streamed PATCH bodies cost no memory, so a part can be large: every PATCH costs a round trip in which nothing is sent
- * (and, on the server, a lock, a stat and a file open), which on a 50 ms link is 7 % of a 64 MiB part at 100 MB/s but
- * 38 % of an 8 MiB one. A server that keeps what it received of an interrupted PATCH (tusd, @tus/server) loses nothing
- * to the larger size; one that discards it re-receives at most one part.
+ * Streamed PATCH bodies cost no memory, so a part can be large. Every PATCH costs a round trip in which nothing is sent
+ * (on a 50 ms link at 100 MB/s: 7 % of a 64 MiB part, 38 % of an 8 MiB one), plus per-request work in the engine and the
+ * server: against @tus/server on loopback 64 MiB parts moved 1 GiB ~1.6x faster than 8 MiB parts with ~1.2 s less client
+ * and ~0.7 s less server CPU; 256 MiB gained nothing more. A server that keeps what it received of an interrupted PATCH
+ * (tusd, @tus/server) loses nothing to the larger size; one that discards it re-receives at most one part.
  */
 export const TUS_DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
 /** With `Upload-Checksum` a part is hashed before it is sent, so it is held in memory: keep it modest. */

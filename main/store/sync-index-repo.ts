@@ -147,6 +147,16 @@ export class SyncIndexRepo {
     return counts;
   }
 
+  /** Rows whose upload failed because the file was not there (its folder went missing): retried once it is back. */
+  listFailedAsMissing(watchId: number): SyncIndexRow[] {
+    return (
+      this.stmt(
+        `SELECT s.* FROM sync_index s JOIN jobs j ON j.id = s.job_id
+          WHERE s.watch_id = ? AND s.state = 'failed' AND j.state = 'failed' AND j.error_code = 'file-missing'`,
+      ).all(watchId) as Raw[]
+    ).map(toRow);
+  }
+
   /** Queued rows whose job ended (or vanished) without the index hearing of it: the daemon was down, or another process ran it. */
   listUnsettled(watchId: number): SyncIndexRow[] {
     return (

@@ -1,15 +1,16 @@
 import { lstatSync, readdirSync, statSync, type BigIntStats } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { classifyWatchError, describeWatchError } from '../domain/watch-errors.js';
-import { diffFile, renameKey } from '../domain/sync-diff.js';
 import type { FileIdentity } from '../store/jobs-repo.js';
 import type { Store } from '../store/store.js';
 import type { WatchRow, WatchStatus } from '../store/watches-repo.js';
 import { readWatchLimits, type LiveWatch, type StartLiveWatch } from './live-watch.js';
 import { makePathRules, type PathRules } from './path-rules.js';
 import { PendingGate, type GateBatch, type PathLook, type SettledFile } from './pending-gate.js';
-import { localPathOf, SyncWriter, type VanishedFile } from './sync-writer.js';
-import { identityOf, scanTree, ScanRootMissing, type ScannedFile } from './tree-scanner.js';
+import { localPathOf, SyncWriter } from './sync-writer.js';
+import { reconcileTree } from './tree-reconcile.js';
+import { identityOf } from './tree-scanner.js';
+import { VanishedFiles } from './vanished-files.js';
 import type { WatchEventSink } from './watch-events.js';
 import type { WatchOptions } from './watch-options.js';
 
@@ -54,11 +55,13 @@ export class FolderWatcher {
   private scanChain: Promise<void> = Promise.resolve();
   private isFullScanQueued = false;
   private readonly queuedSubtrees = new Set<string>();
-  private readonly vanished = new Map<string, VanishedFile>();
-  private readonly vanishedByKey = new Map<string, string>();
+  private readonly vanished = new VanishedFiles();
   private readonly timers = new Map<'rescan' | 'delete' | 'missing' | 'root' | 'root-touched', NodeJS.Timeout>();
   private isStopped = false;
   private warningsLeft = 5;
+  private markIndexed!: () => void;
+  /** Resolves when the tree has been reconciled with the index once (the queue is decided); watching follows. */
+  readonly indexed = new Promise<void>((resolve) => (this.markIndexed = resolve));
   /** Ends the wait for the live watch's 'ready' early when it was given up for the fallback. */
   private endLiveWait: (() => void) | undefined;
 
@@ -81,7 +84,7 @@ export class FolderWatcher {
       nowMs: deps.nowMs,
       options,
       events: deps.events,
-      takeVanished: (identity, relPath) => this.takeVanished(identity, relPath),
+      takeVanished: (identity, relPath) => this.vanished.takeRenamed(identity, relPath),
     });
   }
 
@@ -96,6 +99,7 @@ export class FolderWatcher {
 
   async stop(): Promise<void> {
     this.isStopped = true;
+    this.markIndexed();
     await this.teardown();
     await this.scanChain.catch(() => undefined);
   }
@@ -128,6 +132,14 @@ export class FolderWatcher {
     const unusable = this.whyRootUnusable();
     if (unusable) return this.enterMissing(unusable);
     this.rootId = `${root.dev}:${root.ino}`;
+    // Index first: the queue is decided as soon as the tree has been read once. chokidar's own walk (an lstat per
+    // entry) comes after, and a second, read-only reconcile closes the gap between the two: a change made before a
+    // folder's watch was attached is found by it, one made after is reported by the watch.
+    this.setStatus('scanning', null);
+    await this.enqueueScan('', generation);
+    if (generation !== this.generation) return;
+    this.markIndexed();
+    this.retryUploadsThatFoundNoFile();
     if (this.mode === 'live') {
       const live = this.deps.startLiveWatch({
         root: this.deps.watch.dir,
@@ -144,13 +156,30 @@ export class FolderWatcher {
       });
       this.endLiveWait = undefined;
       if (generation !== this.generation) return;
+      await this.enqueueScan('', generation);
+      if (generation !== this.generation) return;
     }
-    this.setStatus('scanning', null);
-    await this.enqueueScan('', generation);
-    if (generation !== this.generation) return;
     this.setStatus(this.mode === 'live' ? 'watching' : 'polling', this.mode === 'live' ? null : (this.fallbackMessage ?? 'live watching is off; rescanning periodically'));
     this.scheduleRescan(generation);
     this.scheduleRootCheck(generation);
+  }
+
+  /**
+   * Uploads queued before the folder went missing (drive unplugged) failed with "file missing" meanwhile; now that the
+   * folder is back and the file with it, they run again (and the engine resumes their server sessions).
+   */
+  private retryUploadsThatFoundNoFile(): void {
+    const { store, watch } = this.deps;
+    const rows = store.syncIndex.listFailedAsMissing(watch.id).filter((r) => this.look(r.relPath).kind === 'file');
+    if (rows.length === 0) return;
+    store.db.transaction(() => {
+      const nowMs = this.deps.nowMs();
+      for (const row of rows) {
+        store.jobs.resume([row.jobId!], nowMs);
+        store.syncIndex.setState(watch.id, row.relPath, 'queued', nowMs);
+      }
+    })();
+    this.deps.onJobsQueued();
   }
 
   private async teardown(): Promise<void> {
@@ -160,7 +189,6 @@ export class FolderWatcher {
     this.timers.clear();
     this.gate.clear();
     this.vanished.clear();
-    this.vanishedByKey.clear();
     this.isFullScanQueued = false;
     this.queuedSubtrees.clear();
     const live = this.live;
@@ -171,6 +199,7 @@ export class FolderWatcher {
 
   private async enterMissing(reason: string): Promise<void> {
     await this.teardown();
+    this.markIndexed(); // nothing to index while it is gone; the return triggers a full reconcile
     if (this.isStopped) return;
     this.setStatus('missing', reason);
     const generation = this.generation;
@@ -337,23 +366,11 @@ export class FolderWatcher {
   }
 
   private addVanished(relPath: string, identity: FileIdentity): void {
-    const goneAtMs = this.deps.nowMs();
-    this.vanished.set(relPath, { relPath, identity: { sizeBytes: identity.sizeBytes, mtimeMs: identity.mtimeMs, inode: identity.inode }, goneAtMs });
-    const key = renameKey(identity);
-    if (key) this.vanishedByKey.set(key, relPath);
+    this.vanished.add(relPath, identity, this.deps.nowMs());
     if (!this.timers.has('delete')) this.setTimer('delete', () => this.commitVanished(this.generation), this.deps.options.deleteDelayMs);
   }
 
-  private takeVanished(identity: FileIdentity, relPath: string): VanishedFile | undefined {
-    const key = renameKey(identity);
-    const from = key === undefined ? undefined : this.vanishedByKey.get(key);
-    if (from === undefined || from === relPath) return undefined;
-    const file = this.vanished.get(from);
-    this.vanished.delete(from);
-    this.vanishedByKey.delete(key!);
-    return file;
-  }
-
+  /** Records as deleted the vanished files still gone after deleteDelayMs, unless the whole folder went away. */
   private commitVanished(generation: number): void {
     this.timers.delete('delete');
     if (generation !== this.generation) return;
@@ -364,20 +381,9 @@ export class FolderWatcher {
       return;
     }
     const now = this.deps.nowMs();
-    const due: string[] = [];
-    let nextAtMs = Number.POSITIVE_INFINITY;
-    for (const file of this.vanished.values()) {
-      if (file.goneAtMs + this.deps.options.deleteDelayMs > now) {
-        nextAtMs = Math.min(nextAtMs, file.goneAtMs + this.deps.options.deleteDelayMs);
-        continue;
-      }
-      this.vanished.delete(file.relPath);
-      const key = renameKey(file.identity);
-      if (key && this.vanishedByKey.get(key) === file.relPath) this.vanishedByKey.delete(key);
-      if (this.look(file.relPath).kind === 'gone') due.push(file.relPath);
-    }
-    this.writer.recordDeletions(due);
-    if (Number.isFinite(nextAtMs)) this.setTimer('delete', () => this.commitVanished(this.generation), Math.max(10, nextAtMs - now));
+    const { due, nextDueAtMs } = this.vanished.takeDue(now, this.deps.options.deleteDelayMs);
+    this.writer.recordDeletions(due.filter((f) => this.look(f.relPath).kind === 'gone').map((f) => f.relPath));
+    if (Number.isFinite(nextDueAtMs)) this.setTimer('delete', () => this.commitVanished(this.generation), Math.max(10, nextDueAtMs - now));
   }
 
   /** Scans run one at a time per folder; a queued full scan makes queued subtree scans redundant. */
@@ -403,89 +409,43 @@ export class FolderWatcher {
     return this.scanChain;
   }
 
-  /**
-   * Compares the tree (or one folder of it) with the index: new and changed files go through the gate, recorded files
-   * no longer there are deleted (a vanished file whose inode, size and mtime reappear elsewhere is a rename),
-   * unchanged files cost one lstat and one map lookup.
-   */
   private async reconcile(underRel: string, generation: number): Promise<void> {
-    const { store, watch } = this.deps;
+    const { store, watch, events } = this.deps;
     const isFull = underRel === '';
     if (isFull) this.rules = this.makeRules(); // also drops the matcher's per-path cache
-    const rows = store.syncIndex.loadAll(watch.id, underRel);
-    const canRename = rows.size > 0;
-    const appeared = new Map<string, string>();
-    const inodeFixes: Array<{ relPath: string; inode: string | null }> = [];
-    let settled: SettledFile[] = [];
-    let changed = 0;
-    const flush = () => {
-      if (generation !== this.generation || settled.length === 0) return;
-      const batch = settled;
-      settled = [];
-      this.applySettled(batch);
-    };
-    const onFile = (file: ScannedFile) => {
-      const row = rows.get(file.relPath);
-      if (row) rows.delete(file.relPath);
-      const diff = diffFile(row, file.identity);
-      if (diff.kind === 'restore' || (diff.kind === 'unchanged' && diff.isInodeStale)) {
-        inodeFixes.push({ relPath: file.relPath, inode: file.identity.inode });
-        return;
-      }
-      if (diff.kind === 'unchanged') return;
-      changed++;
-      if (canRename && (!row || row.state === 'deleted')) {
-        const key = renameKey(file.identity);
-        if (key) appeared.set(key, file.relPath);
-      }
-      const ready = this.gate.noteScanned(file.relPath, file.identity);
-      if (ready) settled.push(ready);
-      if (settled.length >= this.deps.options.batchSize) flush();
-    };
-    let counts;
-    try {
-      counts = await scanTree({
-        root: watch.dir,
-        underRel,
-        rules: this.rules,
-        symlinkPolicy: watch.symlinkPolicy,
-        onFile,
-        onYield: flush,
-        signal: this.scanAbort.signal,
-      });
-    } catch (error) {
-      if (generation !== this.generation) return;
-      if (error instanceof ScanRootMissing) return this.enterMissing(`${watch.dir} disappeared (an unplugged drive, or a moved or deleted folder?)`);
-      throw error;
-    }
-    if (generation !== this.generation) return;
-    flush();
-    const missing = [...rows.values()].filter((r) => r.state !== 'deleted');
-    if (isFull && counts.files === 0 && counts.dirs <= 1 && missing.length > 0 && this.whyRootUnusable()) {
-      return this.enterMissing(this.whyRootUnusable()!);
-    }
-    // A file that vanished while another appeared with its inode, size and mtime was renamed: the new path is queued
-    // (above), the old one is recorded as deleted here either way.
-    const renamed = missing.filter((r) => appeared.has(renameKey(r) ?? '')).length;
-    const deleted = this.writer.recordDeletions(missing.map((r) => r.relPath));
-    if (inodeFixes.length > 0) this.writer.refreshInodes(inodeFixes);
+    const result = await reconcileTree({
+      store,
+      watch,
+      rules: this.rules,
+      gate: this.gate,
+      writer: this.writer,
+      batchSize: this.deps.options.batchSize,
+      underRel,
+      signal: this.scanAbort.signal,
+      applySettled: (files) => this.applySettled(files),
+      isCurrent: () => generation === this.generation,
+      whyUnusable: () => this.whyRootUnusable(),
+    });
+    if (result.kind === 'stale') return;
+    if (result.kind === 'missing') return this.enterMissing(result.reason);
     if (isFull) {
       store.watches.markScanned(watch.id, this.deps.nowMs());
       this.deps.settleUnsettled(watch.id);
     }
-    this.deps.events({
+    const { counts } = result;
+    events({
       type: 'watch-scanned',
       watchId: watch.id,
       isFull,
       files: counts.files,
-      changed,
-      deleted,
-      renamed,
+      changed: result.changed,
+      deleted: result.deleted,
+      renamed: result.renamed,
       ignored: counts.ignored,
       durationMs: Math.round(counts.durationMs),
     });
     if (counts.unreadableDirs.length > 0) {
-      this.deps.events({ type: 'watch-warning', watchId: watch.id, message: `cannot read ${counts.unreadableDirs.join(', ')} in ${watch.dir} (permissions); skipped` });
+      events({ type: 'watch-warning', watchId: watch.id, message: `cannot read ${counts.unreadableDirs.join(', ')} in ${watch.dir} (permissions); skipped` });
     }
   }
 

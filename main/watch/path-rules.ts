@@ -61,7 +61,7 @@ export function makePathRules(input: PathRulesInput, platform: NodeJS.Platform =
     .add([...input.patterns]);
   const excluded = (input.excludedDirs ?? []).filter((d) => d !== '');
   const isExcluded = (relPath: string) => excluded.some((d) => relPath === d || relPath.startsWith(`${d}/`));
-  const matches = input.patterns.every(isNamePattern) ? nameMatcher(matcher) : (relPath: string, asDir: boolean) => matcher.ignores(asDir ? `${relPath}/` : relPath);
+  const matches = [...DEFAULT_IGNORE_PATTERNS, ...input.patterns].every(isNamePattern) ? nameMatcher(matcher) : (relPath: string, asDir: boolean) => matcher.ignores(asDir ? `${relPath}/` : relPath);
   const check = (relPath: string, asDir: boolean) => {
     if (relPath === '') return false;
     if (isExcluded(relPath)) return true;

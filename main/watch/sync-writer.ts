@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import type { WatchRow } from '../store/watches-repo.js';
 import type { SettledFile } from './pending-gate.js';
 import type { WatchEventSink } from './watch-events.js';
+import type { VanishedFile } from './vanished-files.js';
 import type { WatchOptions } from './watch-options.js';
 
 /** The local path of a watched file (native separators) from its `/`-separated relative path. */
@@ -26,13 +27,6 @@ export function queueJob(store: Store, watch: WatchRow, relPath: string, identit
     return active.id;
   }
   return store.jobs.create({ destinationId: watch.destinationId, localPath, remotePath, ...identity }, nowMs).id;
-}
-
-/** A file recorded in the index that vanished; kept for deleteDelayMs in case it reappears under another name. */
-export interface VanishedFile {
-  relPath: string;
-  identity: FileIdentity;
-  goneAtMs: number;
 }
 
 export interface SettleCounts {

@@ -53,6 +53,12 @@ export class WatchService {
     this.armConfigPoll();
   }
 
+  /** Resolves when every running watch has reconciled its tree with the index once (before live watching is attached). */
+  async indexed(): Promise<void> {
+    await this.syncing;
+    await Promise.all([...this.running.values()].map((r) => r.watcher.indexed));
+  }
+
   async stop(): Promise<void> {
     this.isStopped = true;
     if (this.configTimer) clearTimeout(this.configTimer);

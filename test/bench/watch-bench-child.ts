@@ -33,10 +33,16 @@ export function inotifyWatchCount(): number {
   return count;
 }
 
+/** Waits for SIGTERM; the interval keeps the process alive when nothing else does (a watch in fallback mode). */
 const untilSignal = () =>
   new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+    const keepAlive = setInterval(() => undefined, 60_000);
+    const done = () => {
+      clearInterval(keepAlive);
+      resolve();
+    };
+    process.once('SIGTERM', done);
+    process.once('SIGINT', done);
   });
 
 async function runChokidar(tree: string): Promise<void> {
@@ -94,11 +100,17 @@ async function runHoist(tree: string, dbPath: string): Promise<void> {
   });
   const seen = new Set<string>();
   const started = performance.now();
-  await service.start();
+  const starting = service.start();
+  await service.indexed();
+  const indexedMs = performance.now() - started;
+  const indexedRssBytes = process.memoryUsage().rss;
+  await starting;
   const readyMs = performance.now() - started;
   const counts = store.syncIndex.countsFor(watch.id);
   print({
     t: 'ready',
+    indexedMs,
+    indexedRssBytes,
     readyMs,
     rssBytes: process.memoryUsage().rss,
     inotifyWatches: inotifyWatchCount(),

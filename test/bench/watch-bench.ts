@@ -11,7 +11,7 @@
  *
  * Standalone: `npm run build && node --expose-gc dist/test/bench/watch-bench.js`; run.ts runs it as `watchBench`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,7 +20,7 @@ import { Store } from '../../main/store/store.js';
 import { emptySection, fmt, renderTable, type Bench, type BenchContext, type BenchSection, type ResultRow } from './bench.js';
 import { Cleanup } from './cleanup.js';
 import { freeBytes, GiB } from './files.js';
-import { cpuSecondsOf, pollUntil, startMeasuredChild, type MeasuredChild } from './measure.js';
+import { cpuSecondsOf, pollUntil, startMeasuredChild } from './measure.js';
 
 const FOLDERS = 1_000;
 const FILES_PER_FOLDER = 100;
@@ -37,6 +37,9 @@ export const watchBench: Bench = {
 };
 
 interface ChildRun {
+  /** Hoist: every file reconciled with the index (the queue is decided). chokidar: same as readyMs. */
+  indexedMs: number;
+  /** chokidar: 'ready'. Hoist: live watch attached and the catch-up reconcile done ('watching'). */
   readyMs: number;
   peakRssBytes: number;
   inotifyWatches: number;
@@ -98,21 +101,23 @@ async function step<T>(ctx: BenchContext, section: BenchSection, name: string, r
 /** Starts a child, waits for its 'ready', measures 30 s of idle CPU, then the latency of one new file, then stops it. */
 async function measureRun(ctx: BenchContext, tree: string, args: string[], tag: string): Promise<ChildRun> {
   const child = startMeasuredChild(process.execPath, [CHILD, ...args], { timeoutMs: 10 * 60_000, cleanup: ctx.cleanup, pollMs: 100 });
-  const lines = jsonLines(child);
+  const out = jsonLines(child.child);
+  child.result.catch(() => undefined);
   try {
-    const ready = await pollUntil(() => lines.find((l) => l.t === 'ready'), { timeoutMs: 9 * 60_000, intervalMs: 50, what: `${args[0]} ready` });
-    ctx.log(`watch: ${args[0]} ready in ${fmt.secs(Number(ready.readyMs))}; idle for ${IDLE_WINDOW_MS / 1000} s`);
+    const ready = await out.waitFor((l) => l.t === 'ready', `${args[0]} ready`, 9 * 60_000);
+    ctx.log(`watch: ${args[0]} ready in ${fmt.secs(Number(ready.readyMs))} (indexed in ${fmt.secs(Number(ready.indexedMs ?? ready.readyMs))}); idle for ${IDLE_WINDOW_MS / 1000} s`);
     const cpuBefore = cpuSecondsOf(child.pid) ?? Number.NaN;
     await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
     const idleCpuSeconds = (cpuSecondsOf(child.pid) ?? Number.NaN) - cpuBefore;
     const name = `bench-new-${tag}.txt`;
     writeFileSync(join(tree, name), 'a new file, closed now\n');
     const closedAtMs = Date.now();
-    const seen = await pollUntil(() => lines.find((l) => l.t === 'seen' && String(l.path).endsWith(name)), { timeoutMs: 60_000, intervalMs: 5, what: `${name} seen` });
+    const seen = await out.waitFor((l) => l.t === 'seen' && String(l.path).endsWith(name), `${name} seen`, 60_000);
     const peak = child.current().peakRssBytes;
     child.kill('SIGTERM');
     const result = await child.result;
     return {
+      indexedMs: Number(ready.indexedMs ?? ready.readyMs),
       readyMs: Number(ready.readyMs),
       peakRssBytes: Math.max(peak, result.peakRssBytes),
       inotifyWatches: Number(ready.inotifyWatches),
@@ -125,18 +130,39 @@ async function measureRun(ctx: BenchContext, tree: string, args: string[], tag: 
   }
 }
 
-function jsonLines(child: MeasuredChild): Array<Record<string, unknown>> {
-  const lines: Array<Record<string, unknown>> = [];
+type Line = Record<string, unknown>;
+
+/** The child's JSON lines as they arrive, and a bounded wait for one that fails at once if the child has exited. */
+function jsonLines(child: ChildProcess): { lines: Line[]; waitFor(match: (l: Line) => boolean, what: string, timeoutMs: number): Promise<Line> } {
+  const lines: Line[] = [];
   let buffer = '';
-  child.child.stdout?.on('data', (d: Buffer) => {
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
     buffer += d.toString();
     for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
       const line = buffer.slice(0, nl).trim();
       buffer = buffer.slice(nl + 1);
-      if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+      if (line.startsWith('{')) lines.push(JSON.parse(line) as Line);
     }
   });
-  return lines;
+  child.stderr?.on('data', (d: Buffer) => {
+    if (stderr.length < 4_000) stderr += d.toString();
+  });
+  return {
+    lines,
+    waitFor: (match, what, timeoutMs) =>
+      pollUntil(
+        () => {
+          const found = lines.find(match);
+          if (found) return found;
+          if (child.exitCode !== null || child.signalCode !== null) {
+            throw new Error(`the child exited (${child.exitCode ?? child.signalCode}) before ${what}: ${stderr.trim() || 'no error output'}`);
+          }
+          return undefined;
+        },
+        { timeoutMs, intervalMs: 5, what },
+      ),
+  };
 }
 
 /** What the uploader would have left after sending everything: every row uploaded, every job done. */
@@ -173,17 +199,18 @@ async function enospcFallback(ctx: BenchContext, tree: string): Promise<Fallback
     env: { ...process.env, HOIST_WATCH_FALLBACK_RESCAN_MS: '5000' },
   });
   const untrack = ctx.cleanup.trackChild(child);
-  const lines = jsonLines({ child } as MeasuredChild);
+  const closed = new Promise((r) => child.once('close', r));
+  const out = jsonLines(child);
   try {
-    const ready = await pollUntil(() => lines.find((l) => l.t === 'ready'), { timeoutMs: 5 * 60_000, intervalMs: 50, what: 'hoist ready under ENOSPC' });
+    const ready = await out.waitFor((l) => l.t === 'ready', 'hoist ready under ENOSPC', 5 * 60_000);
     const name = 'bench-new-enospc.txt';
     writeFileSync(join(tree, name), 'found by a rescan\n');
     const closedAtMs = Date.now();
-    const seen = await pollUntil(() => lines.find((l) => l.t === 'seen' && String(l.path).endsWith(name)), { timeoutMs: 120_000, intervalMs: 20, what: 'new file under ENOSPC' });
+    const seen = await out.waitFor((l) => l.t === 'seen' && String(l.path).endsWith(name), 'the new file under ENOSPC', 120_000);
     return { status: String(ready.status), message: String(ready.warning ?? ''), readyMs: Number(ready.readyMs), newFileQueuedMs: Number(seen.atMs) - closedAtMs };
   } finally {
     child.kill('SIGTERM');
-    await new Promise((r) => child.once('close', r));
+    await closed;
     untrack();
   }
 }
@@ -200,7 +227,12 @@ function rowsFor(plain?: ChildRun, first?: ChildRun, restart?: ChildRun, fallbac
   }
   if (first) {
     const readyTarget = plain ? `≤ ${fmt.secs(plain.readyMs)} (1.0 × chokidar)` : '≤ 1.0 × chokidar';
-    rows.push({ label: `Hoist: first full index (${files})`, measured: fmt.secs(first.readyMs), target: readyTarget, met: plain ? first.readyMs <= plain.readyMs : undefined });
+    rows.push({ label: `Hoist: first full index (${files})`, measured: fmt.secs(first.indexedMs), target: readyTarget, met: plain ? first.indexedMs <= plain.readyMs : undefined });
+    rows.push({
+      label: 'Hoist: … and live watch attached + catch-up scan',
+      measured: fmt.secs(first.readyMs),
+      target: plain ? `(${(first.readyMs / plain.readyMs).toFixed(2)} × chokidar)` : undefined,
+    });
     const rssTarget = plain ? `≤ ${fmt.mib(plain.peakRssBytes * 1.2)} (1.2 × chokidar)` : '≤ 1.2 × chokidar';
     rows.push({ label: 'Hoist: peak RSS', measured: fmt.mib(first.peakRssBytes), target: rssTarget, met: plain ? first.peakRssBytes <= plain.peakRssBytes * 1.2 : undefined });
     rows.push({ label: 'Hoist: inotify watches', measured: first.inotifyWatches.toLocaleString('en'), target: `one per folder (${FOLDERS + 1})`, met: first.inotifyWatches <= FOLDERS + 1 });
@@ -209,7 +241,8 @@ function rowsFor(plain?: ChildRun, first?: ChildRun, restart?: ChildRun, fallbac
   }
   if (restart) {
     const requeued = Number(restart.ready.jobsCreated);
-    rows.push({ label: 'Hoist restart, 100,000 unchanged: ready', measured: fmt.secs(restart.readyMs), target: '< 15.00 s', met: restart.readyMs < 15_000 });
+    rows.push({ label: 'Hoist restart, 100,000 unchanged: index reconciled', measured: fmt.secs(restart.indexedMs), target: '< 15.00 s', met: restart.indexedMs < 15_000 });
+    rows.push({ label: 'Hoist restart: live watch attached + catch-up scan', measured: fmt.secs(restart.readyMs), target: '< 15.00 s', met: restart.readyMs < 15_000 });
     rows.push({ label: 'Hoist restart: files re-queued', measured: String(requeued), target: '0', met: requeued === 0 });
     rows.push({ label: 'Hoist restart: peak RSS', measured: fmt.mib(restart.peakRssBytes) });
     rows.push({ label: 'Hoist restart: idle CPU over 30 s', measured: fmt.cpu(restart.idleCpuSeconds), target: `≈ 0 (≤ ${IDLE_CPU_MAX_SECONDS.toFixed(2)} s)`, met: restart.idleCpuSeconds <= IDLE_CPU_MAX_SECONDS });

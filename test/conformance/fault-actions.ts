@@ -7,7 +7,7 @@ export function faultAction(fault: GenericFault): FaultAction {
     case 'rate-limit-storm':
       return { type: 'status', status: 429, retryAfterSec: 1 };
     case 'server-error':
-      return { type: 'status', status: 503 };
+      return { type: 'status', status: 500 };
     case 'reset-mid-part':
       return { type: 'reset-mid-body', afterBytes: 64 * 1024 };
     case 'malformed-reply':

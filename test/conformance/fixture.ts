@@ -29,9 +29,9 @@ export interface ServerUnderTest {
   inject(fault: GenericFault, nth: number, times: number): void;
   clearFaults(): void;
   /** Expires every open upload session. */
-  expireSessions(): void;
+  expireSessions(): void | Promise<void>;
   /** The server forgets one stored part of the newest session (false when the protocol cannot lose a middle part). */
-  losePart(): boolean;
+  losePart(): boolean | Promise<boolean>;
   close(): Promise<void>;
 }
 

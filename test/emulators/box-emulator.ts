@@ -163,7 +163,8 @@ export class BoxEmulator {
   private accessTokenIssuedAtMs = Date.now();
   private accessTokenTtlMs: number | undefined;
   private readonly retiredTokens = new Set<string>();
-  private oauth!: BoxOAuth;
+  /** Sign-in state: revoke refresh tokens, live counters (authorizations, code exchanges, refreshes). */
+  signIn!: BoxOAuth;
   /** Sign-in: Box's authorize page (account.box.com/api/oauth2/authorize). */
   readonly authorizeUrl: string;
   /** Sign-in: Box's token endpoint (api.box.com/oauth2/token). */
@@ -220,15 +221,12 @@ export class BoxEmulator {
       opts.accessToken ?? 'box-test-token',
     );
     emulator.accessTokenTtlMs = opts.accessTokenTtlMs;
-    const ttlSec = opts.accessTokenTtlMs === undefined ? undefined : Math.floor(opts.accessTokenTtlMs / 1000);
-    emulator.oauth = new BoxOAuth(
-      { clients: opts.oauthClients ?? { 'box-test-client': 'box-test-secret' }, tokenExpiresInSec: opts.tokenExpiresInSec ?? ttlSec ?? 3600 },
-      () => {
-        const token = newOpaqueToken('box-access');
-        emulator.setAccessToken(token);
-        return token;
-      },
-    );
+    emulator.signIn = BoxOAuth.create(opts, () => {
+      const token = newOpaqueToken('box-access');
+      emulator.setAccessToken(token);
+      return token;
+    });
+
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const handled = emulator.handle(req, res).catch(() => {
         res.destroy();
@@ -255,16 +253,6 @@ export class BoxEmulator {
   /** The accepted access token expires now (answers 401 expired_token); refresh tokens keep working. */
   expireAccessToken(): void {
     this.setAccessToken(newOpaqueToken('box-unissued'));
-  }
-
-  /** Every refresh token issued so far is refused from now on. */
-  revokeRefreshTokens(): void {
-    this.oauth.revokeRefreshTokens();
-  }
-
-  /** Counts of sign-in calls: authorizations (codes issued), code exchanges, refreshes granted and refused. */
-  oauthStats(): BoxOAuth['stats'] {
-    return { ...this.oauth.stats };
   }
 
   sessions(): BoxSessionView[] {
@@ -371,8 +359,8 @@ export class BoxEmulator {
     if (action?.type === 'delay') await sleep(action.ms);
     let reply: Reply;
     try {
-      if (oauthOp === 'box.authorize') reply = this.oauth.authorize(url);
-      else if (oauthOp === 'box.token') reply = await this.oauth.token({ req, url, counter }, this.world.cap);
+      if (oauthOp === 'box.authorize') reply = this.signIn.authorize(url);
+      else if (oauthOp === 'box.token') reply = await this.signIn.token({ req, url, counter }, this.world.cap);
       else {
         this.checkAuth(req);
         if (!route) fail(sameIdentity.length > 0 ? 405 : 404, sameIdentity.length > 0 ? 'method_not_allowed' : 'not_found', 'No such endpoint');

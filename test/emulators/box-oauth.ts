@@ -26,11 +26,18 @@ interface AuthorizationCode {
 const CODE_TTL_MS = 30_000;
 
 export class BoxOAuth {
+  /** Live counters. */
   readonly stats = { authorizations: 0, codeExchanges: 0, refreshes: 0, refusedRefreshes: 0 };
   private readonly codes = new Map<string, AuthorizationCode>();
   /** Refresh token → its client, while unused. */
   private readonly refreshTokens = new Map<string, string>();
   private readonly usedRefreshTokens = new Set<string>();
+
+  static create(opts: { oauthClients?: Record<string, string>; accessTokenTtlMs?: number; tokenExpiresInSec?: number }, issue: () => string): BoxOAuth {
+    const ttlSec = opts.accessTokenTtlMs === undefined ? undefined : Math.floor(opts.accessTokenTtlMs / 1000);
+    const clients = opts.oauthClients ?? { 'box-test-client': 'box-test-secret' };
+    return new BoxOAuth({ clients, tokenExpiresInSec: opts.tokenExpiresInSec ?? ttlSec ?? 3600 }, issue);
+  }
 
   /** `issue` makes a new access token the accepted one and returns it. */
   constructor(

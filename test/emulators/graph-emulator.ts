@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { FaultInjector, sendEarlyFault, ThroughputCap } from './faults.js';
-import { consumeBody, drainBody, readJsonBody } from './graph-body.js';
+import { drainBody, readJsonBody } from './graph-body.js';
 import { benchSink, simpleUpload } from './graph-content.js';
 import { GraphDrive, parseConflictBehavior, type ConflictBehavior } from './graph-drive.js';
 import {
@@ -32,8 +32,8 @@ import {
 import { decodeSegment, parseRoute, type DriveTarget, type GraphRoute } from './graph-routes.js';
 import type { Outcome, RequestContext, SessionState } from './graph-session-model.js';
 import { UploadSessions } from './graph-sessions.js';
-import { GraphOAuth, type DeviceCodeView } from './graph-oauth.js';
-import { newOpaqueToken, parseForm } from './oauth-wire.js';
+import { GraphOAuth, readForm } from './graph-oauth.js';
+import { newOpaqueToken } from './oauth-wire.js';
 
 export interface GraphEmulatorOptions {
   /** Files are written here (one file per session, renamed into place on completion). */
@@ -119,7 +119,8 @@ export class GraphEmulator {
   private accessTokenIssuedAtMs = Date.now();
   private readonly accessTokenTtlMs: number | undefined;
   private readonly retiredTokens = new Set<string>();
-  private readonly oauth: GraphOAuth;
+  /** Sign-in state: deny/expire device codes, slow_down, revoke refresh tokens, device codes seen, counters. */
+  readonly signIn: GraphOAuth;
   /** Base of the identity endpoints: pass it as the authority (`{authorityUrl}/{tenant}/oauth2/v2.0/…`). */
   readonly authorityUrl: string;
   private readonly isStrictAuth: boolean;
@@ -133,21 +134,11 @@ export class GraphEmulator {
     this.accessToken = opts.accessToken ?? 'graph-test-token';
     this.accessTokenTtlMs = opts.accessTokenTtlMs;
     this.authorityUrl = this.url;
-    const ttlSec = opts.accessTokenTtlMs === undefined ? undefined : Math.floor(opts.accessTokenTtlMs / 1000);
-    this.oauth = new GraphOAuth(
-      {
-        baseUrl: this.url,
-        clientId: opts.oauthClientId ?? 'graph-test-client',
-        tokenExpiresInSec: opts.tokenExpiresInSec ?? ttlSec ?? 3599,
-        deviceCodeIntervalSec: opts.deviceCodeIntervalSec ?? 5,
-        deviceCodeTtlMs: opts.deviceCodeTtlMs ?? 15 * 60_000,
-      },
-      () => {
-        const token = newOpaqueToken('graph-access');
-        this.setAccessToken(token);
-        return token;
-      },
-    );
+    this.signIn = GraphOAuth.create(opts, this.url, () => {
+      const token = newOpaqueToken('graph-access');
+      this.setAccessToken(token);
+      return token;
+    });
     this.isStrictAuth = opts.strictAuthOnUploadUrl ?? true;
     const dir = (name: string): string => join(opts.storageDir, name);
     this.dirs = { items: dir('items'), sessions: dir('sessions'), tmp: dir('tmp'), bench: dir('_bench') };
@@ -189,37 +180,13 @@ export class GraphEmulator {
 
   /** Sign-in: the user approves the device code shown as `userCode` (on "another device"). */
   approveDeviceCode(userCode: string): void {
-    this.oauth.approve(userCode);
-  }
-
-  /** Sign-in: the user declines. */
-  denyDeviceCode(userCode: string): void {
-    this.oauth.deny(userCode);
-  }
-
-  /** The next n device code polls answer slow_down. */
-  slowDownNextPolls(n: number): void {
-    this.oauth.slowDownNextPolls(n);
-  }
-
-  /** Every refresh token issued so far is refused from now on. */
-  revokeRefreshTokens(): void {
-    this.oauth.revokeRefreshTokens();
+    this.signIn.approve(userCode);
   }
 
   /** The accepted access token expires now (the refresh token keeps working). */
   expireAccessToken(): void {
     this.retiredTokens.add(this.accessToken);
     this.accessToken = newOpaqueToken('graph-unissued');
-  }
-
-  deviceCodes(): DeviceCodeView[] {
-    return this.oauth.deviceCodes();
-  }
-
-  /** Counts of identity-endpoint calls: device codes started, polls, refreshes granted and refused. */
-  oauthStats(): GraphOAuth['stats'] {
-    return { ...this.oauth.stats };
   }
 
   sessions(): GraphSessionInfo[] {
@@ -362,9 +329,9 @@ export class GraphEmulator {
       case 'bench.sink':
         return benchSink(ctx, this.cap, this.dirs.bench, route.name);
       case 'oauth.devicecode':
-        return this.readForm(ctx).then((form) => this.oauth.deviceCode(form, route.tenant));
+        return readForm(ctx, this.cap).then((form) => this.signIn.deviceCode(form, route.tenant));
       case 'oauth.token':
-        return this.readForm(ctx).then((form) => this.oauth.token(form));
+        return readForm(ctx, this.cap).then((form) => this.signIn.token(form));
       case 'graph.unknown':
         throw new GraphFailure(itemNotFound(`Resource not found for the segment '${ctx.url.pathname}'.`));
     }
@@ -439,15 +406,6 @@ export class GraphEmulator {
     });
   }
 
-  private async readForm(ctx: RequestContext): Promise<Record<string, string>> {
-    ctx.isBodyConsumed = true;
-    const chunks: Buffer[] = [];
-    await consumeBody(ctx.req, this.cap, (chunk) => {
-      ctx.countBody(chunk.length);
-      if (chunks.length < 64) chunks.push(chunk);
-    });
-    return parseForm(Buffer.concat(chunks));
-  }
 
   private driveFor(target: DriveTarget): GraphDrive {
     const raw = target.rawDriveId;

@@ -4,8 +4,10 @@
  * grants). A device code stays pending until the test approves or denies it, as a user on another device would.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Outcome } from './graph-session-model.js';
-import { newOpaqueToken, oauthErrorBody } from './oauth-wire.js';
+import type { ThroughputCap } from './faults.js';
+import { consumeBody } from './graph-body.js';
+import type { Outcome, RequestContext } from './graph-session-model.js';
+import { newOpaqueToken, oauthErrorBody, parseForm } from './oauth-wire.js';
 
 export interface GraphOAuthSettings {
   /** The emulator's own URL: verification_uri is `{baseUrl}/devicelogin`. */
@@ -32,7 +34,17 @@ interface DeviceCode extends DeviceCodeView {
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
+/** The emulator options sign-in reads (see GraphEmulatorOptions). */
+export interface GraphOAuthOptions {
+  oauthClientId?: string;
+  accessTokenTtlMs?: number;
+  tokenExpiresInSec?: number;
+  deviceCodeIntervalSec?: number;
+  deviceCodeTtlMs?: number;
+}
+
 export class GraphOAuth {
+  /** Live counters: device codes started, polls, refreshes granted and refused. */
   readonly stats = { deviceCodeRequests: 0, polls: 0, refreshes: 0, refusedRefreshes: 0 };
   private readonly codes = new Map<string, DeviceCode>();
   private readonly refreshTokens = new Set<string>();
@@ -86,12 +98,29 @@ export class GraphOAuth {
     }
   }
 
+  static create(opts: GraphOAuthOptions, baseUrl: string, issue: () => string): GraphOAuth {
+    const ttlSec = opts.accessTokenTtlMs === undefined ? undefined : Math.floor(opts.accessTokenTtlMs / 1000);
+    const settings: GraphOAuthSettings = {
+      baseUrl,
+      clientId: opts.oauthClientId ?? 'graph-test-client',
+      tokenExpiresInSec: opts.tokenExpiresInSec ?? ttlSec ?? 3599,
+      deviceCodeIntervalSec: opts.deviceCodeIntervalSec ?? 5,
+      deviceCodeTtlMs: opts.deviceCodeTtlMs ?? 15 * 60_000,
+    };
+    return new GraphOAuth(settings, issue);
+  }
+
   approve(userCode: string): void {
     this.byUserCode(userCode).state = 'approved';
   }
 
   deny(userCode: string): void {
     this.byUserCode(userCode).state = 'denied';
+  }
+
+  /** The user never came: the code is past its lifetime. */
+  expire(userCode: string): void {
+    this.byUserCode(userCode).expiresAtMs = Date.now();
   }
 
   /** The next n polls answer slow_down (a client polling too fast). */
@@ -157,6 +186,17 @@ export class GraphOAuth {
     if (!code) throw new Error(`graph emulator: no device code with user code ${userCode}`);
     return code;
   }
+}
+
+/** Reads an application/x-www-form-urlencoded body (through the throughput cap, counted like every body). */
+export async function readForm(ctx: RequestContext, cap: ThroughputCap): Promise<Record<string, string>> {
+  ctx.isBodyConsumed = true;
+  const chunks: Buffer[] = [];
+  await consumeBody(ctx.req, cap, (chunk) => {
+    ctx.countBody(chunk.length);
+    if (chunks.length < 64) chunks.push(chunk);
+  });
+  return parseForm(Buffer.concat(chunks));
 }
 
 function unknownClient(clientId: string | undefined): Outcome {

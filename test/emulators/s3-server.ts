@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { FaultInjector, type FaultAction } from './faults.js';
+import { ThroughputCap, FaultInjector, type FaultAction } from './faults.js';
 
 /** s3rver's built-in key pair; it checks SigV4 signatures made with it. */
 export const S3_TEST_ACCESS_KEY_ID = 'S3RVER';
@@ -73,6 +73,8 @@ export interface S3TestServer {
   bytesReceivedTotal(op?: S3Op): number;
   /** Most requests of `op` in flight at once. */
   maxConcurrent(op: S3Op): number;
+  /** Caps how fast request bodies are consumed, across all requests (undefined: no cap). */
+  setThroughput(bytesPerSec: number | undefined): void;
   uploads(): Promise<StoredUpload[]>;
   /** Deletes a multipart upload behind the client's back (all of them without an id); returns how many. */
   dropUpload(uploadId?: string): Promise<number>;
@@ -90,6 +92,7 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
   const upstreamPort = (await s3rver.run()).port;
   const uploadsDir = join(directory, bucket, '._S3rver_uploads');
   const faults = new FaultInjector();
+  const cap = new ThroughputCap(undefined);
   const requests: S3RequestLogEntry[] = [];
   const inFlight = new Map<S3Op, number>();
   const peak = new Map<S3Op, number>();
@@ -118,7 +121,16 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
       entry.status = res.statusCode;
       inFlight.set(op, inFlight.get(op)! - 1);
     });
-    const body = req.pipe(new Transform({ transform: (chunk: Buffer, _enc, done) => ((entry.bytesReceived += chunk.length), done(null, chunk)) }));
+    const body = req.pipe(
+      new Transform({
+        transform: (chunk: Buffer, _enc, done) => {
+          entry.bytesReceived += chunk.length;
+          const waitMs = cap.reserve(chunk.length, Date.now());
+          if (waitMs > 0) setTimeout(() => done(null, chunk), waitMs);
+          else done(null, chunk);
+        },
+      }),
+    );
     req.on('error', () => body.destroy());
 
     const action = faults.take(op);
@@ -173,6 +185,9 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     bytesReceivedTotal: (op) =>
       requests.filter((r) => (op ? r.op === op : r.op === 's3.part' || r.op === 's3.put')).reduce((sum, r) => sum + r.bytesReceived, 0),
     maxConcurrent: (op) => peak.get(op) ?? 0,
+    setThroughput: (bytesPerSec) => {
+      cap.bytesPerSec = bytesPerSec;
+    },
     uploads: () => shim.uploads(),
     async dropUpload(uploadId) {
       const ids = uploadId ? [uploadId] : (await shim.uploads()).map((u) => u.uploadId);

@@ -111,7 +111,7 @@ describe('hoist login: Box authorization code + PKCE with a loopback redirect', 
     expect(browser.redirect.searchParams.get('state')).toBe(url.searchParams.get('state'));
     expect(browser.status).toBe(200);
     expect(browser.page).toContain('You can close this tab');
-    expect(s.box.oauthStats()).toMatchObject({ authorizations: 1, codeExchanges: 1 });
+    expect(s.box.signIn.stats).toMatchObject({ authorizations: 1, codeExchanges: 1 });
 
     const tokens = new CredentialStore(s.world.ctx.secrets, 'box').load()!;
     expect(tokens.accessToken).toMatch(/^box-access\./);
@@ -154,7 +154,7 @@ describe('hoist login: Box authorization code + PKCE with a loopback redirect', 
     };
     expect(await loginDestination(s.world.ctx, 'box', {}, io, new AbortController().signal)).toMatch(/^Signed in/);
     expect(forged?.status).toBe(400);
-    expect(s.box.oauthStats().codeExchanges).toBe(1);
+    expect(s.box.signIn.stats.codeExchanges).toBe(1);
   });
 
   it('--no-browser only prints the URL, and the wait is bounded', async () => {
@@ -234,7 +234,7 @@ describe('refresh during a Box upload (every part carries the bearer token)', ()
     expect(sessions).toHaveLength(1);
     expect(sessions[0]).toMatchObject({ state: 'committed', partsStored: 11 });
     expect(sessions[0]!.bytesReceivedTotal).toBe(SIZE);
-    expect(s.box.oauthStats().refreshes).toBeGreaterThanOrEqual(3);
+    expect(s.box.signIn.stats.refreshes).toBeGreaterThanOrEqual(3);
     expect(s.box.requests.filter((r) => r.status === 401)).toEqual([]);
   });
 
@@ -245,7 +245,7 @@ describe('refresh during a Box upload (every part carries the bearer token)', ()
     const stored = () => s.box.sessions()[0]?.partsStored ?? 0;
     await waitFor(() => stored() >= 3, 20_000, 'a few parts');
     s.box.expireAccessToken();
-    await waitFor(() => stored() >= 6 && s.box.oauthStats().refreshes >= 1, 20_000, 'more parts after the first refresh');
+    await waitFor(() => stored() >= 6 && s.box.signIn.stats.refreshes >= 1, 20_000, 'more parts after the first refresh');
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     s.box.expireAccessToken();
 
@@ -256,7 +256,7 @@ describe('refresh during a Box upload (every part carries the bearer token)', ()
     expect(sessions[0]!.state).toBe('committed');
     // Parts in flight when the token died were finished, not re-sent: the bytes crossed the wire once.
     expect(sessions[0]!.bytesReceivedTotal).toBe(SIZE);
-    expect(s.box.oauthStats().refreshes).toBe(2);
+    expect(s.box.signIn.stats.refreshes).toBe(2);
     expect(s.world.refreshHookCalls).toBe(2);
     const refused = s.box.requests.filter((r) => r.status === 401);
     expect(refused.length).toBeGreaterThanOrEqual(2);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SecretStore, type SecretCipher } from '../../main/app/secret-store.js';
 import { CredentialStore } from '../../main/app/credentials/credential-store.js';
 import { TokenManager } from '../../main/app/credentials/token-manager.js';
+import { oauthSourceFrom, saveOAuthSecrets } from '../../main/app/credentials/oauth-setup.js';
 import { UploadFailure } from '../../main/domain/failure.js';
 import { HoistError } from '../../main/domain/hoist-error.js';
 import { OAuthRefused, type OAuthConfig, type TokenGrant } from '../../main/protocols/oauth-client.js';
@@ -205,5 +206,48 @@ describe('secret store at rest', () => {
     expect(encrypted.get('destination:old')).toBe('plain-old');
     encrypted.set('destination:old', encrypted.get('destination:old')!);
     expect(readFileSync(file, 'utf8')).not.toContain('plain-old');
+  });
+});
+
+describe('dest add sign-in options (oauthSourceFrom)', () => {
+  const check = (value: string, flag: string) => {
+    if (!/^https:\/\/|^http:\/\/127\./.test(value)) throw new HoistError('invalid-argument', `${flag} must use https`);
+    return value.replace(/\/+$/, '');
+  };
+
+  it('builds the token source without the client secret; the secret goes to the token store', () => {
+    expect(oauthSourceFrom('graph', { clientId: 'app', tenant: 'contoso.onmicrosoft.com', authority: 'https://login.microsoftonline.us/' }, check)).toEqual({
+      kind: 'oauth',
+      clientId: 'app',
+      tenant: 'contoso.onmicrosoft.com',
+      authority: 'https://login.microsoftonline.us',
+    });
+    expect(oauthSourceFrom('box', { clientId: 'app', clientSecret: 's3cret', tokenUrl: 'http://127.0.0.1:9/oauth2/token' }, check)).toEqual({
+      kind: 'oauth',
+      clientId: 'app',
+      tokenUrl: 'http://127.0.0.1:9/oauth2/token',
+    });
+    expect(oauthSourceFrom('box', { clientId: 'app', clientSecretEnv: 'BOX_SECRET' }, check)).toEqual({ kind: 'oauth', clientId: 'app', clientSecretEnv: 'BOX_SECRET' });
+    const { store } = secrets();
+    saveOAuthSecrets(store, 'bx', { clientId: 'app', clientSecret: 's3cret' });
+    expect(store.get('oauth-client-secret:bx')).toBe('s3cret');
+  });
+
+  it('without --client-id there is no sign-in, and sign-in flags alone are a mistake', () => {
+    expect(oauthSourceFrom('graph', { token: 't' }, check)).toBeUndefined();
+    expect(() => oauthSourceFrom('graph', { tenant: 'common' }, check)).toThrow('--tenant applies only with --client-id (sign-in).');
+  });
+
+  it.each([
+    ['apideck', { clientId: 'a' }, '--client-id (sign-in) is available for graph and box destinations, not apideck.'],
+    ['graph', { clientId: 'a', tokenEnv: 'T' }, 'Give either --client-id (then sign in with hoist login) or --token / --token-env, not both.'],
+    ['box', { clientId: 'a' }, "Box sign-in needs the app's client secret: --client-secret SECRET or --client-secret-env VARIABLE."],
+    ['box', { clientId: 'a', clientSecret: 's', clientSecretEnv: 'S' }, 'Give either --client-secret or --client-secret-env, not both.'],
+    ['box', { clientId: 'a', clientSecret: 's', tenant: 'common' }, '--tenant applies only to graph destinations.'],
+    ['graph', { clientId: 'a', authorizeUrl: 'https://x.test/a' }, '--authorize-url applies only to box destinations.'],
+    ['graph', { clientId: 'a', authority: 'http://evil.test' }, '--authority must use https'],
+    ['graph', { clientId: 'a', tenant: 'a/b' }, '--tenant must be common, organizations, consumers, a tenant id or a domain, got "a/b".'],
+  ] as const)('%s %j is refused', (provider, opts, message) => {
+    expect(() => oauthSourceFrom(provider, opts, check)).toThrow(message);
   });
 });

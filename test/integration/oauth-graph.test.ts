@@ -86,7 +86,7 @@ describe('hoist login: Microsoft device code flow against the Graph emulator', (
     const printed = s.stderr.join('');
     expect(printed).toMatch(new RegExp(`^To sign in, use a web browser to open the page ${s.graph.url}/devicelogin and enter the code [A-Z0-9]{8} to authenticate\\.\\n`));
     expect(asked).toEqual([5000, 5000]);
-    expect(s.graph.deviceCodes()).toEqual([expect.objectContaining({ state: 'redeemed', polls: 2, tenant: 'contoso.onmicrosoft.com', scope: 'offline_access Files.ReadWrite.All' })]);
+    expect(s.graph.signIn.deviceCodes()).toEqual([expect.objectContaining({ state: 'redeemed', polls: 2, tenant: 'contoso.onmicrosoft.com', scope: 'offline_access Files.ReadWrite.All' })]);
     expect(line).toBe('Signed in: destination "onedrive" is ready (tokens stored in a file only you can read; Hoist renews the access token on its own).');
 
     const tokens = new CredentialStore(s.world.ctx.secrets, 'onedrive').load()!;
@@ -105,18 +105,18 @@ describe('hoist login: Microsoft device code flow against the Graph emulator', (
 
   it('honours slow_down: the interval grows by 5 s and stays there', async () => {
     const s = await setup();
-    s.graph.slowDownNextPolls(1);
+    s.graph.signIn.slowDownNextPolls(1);
     const asked: number[] = [];
     await loginDestination(s.world.ctx, 'onedrive', {}, userApprovesAfter(s, 2, asked), new AbortController().signal);
     expect(asked).toEqual([5000, 10_000, 10_000]);
-    expect(s.graph.oauthStats().polls).toBe(3);
+    expect(s.graph.signIn.stats.polls).toBe(3);
   });
 
   it('a declined sign-in gives a clear error and stores nothing', async () => {
     const s = await setup();
     const io: LoginIo = {
       stderr: (text) => s.stderr.push(text),
-      sleep: async () => s.graph.denyDeviceCode(userCodeOf(s)),
+      sleep: async () => s.graph.signIn.deny(userCodeOf(s)),
     };
     const error = await loginDestination(s.world.ctx, 'onedrive', {}, io, new AbortController().signal).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HoistError);
@@ -140,16 +140,20 @@ describe('hoist login: Microsoft device code flow against the Graph emulator', (
     expect(error).toMatchObject({ code: 'auth-failed', message: 'The sign-in code expired before it was used. Run hoist login again for a new code.' });
     expect(asked).toEqual([5000, 5000, 2000]);
 
-    const real = await setup({ deviceCodeTtlMs: 1_000, deviceCodeIntervalSec: 0 });
-    const slowUser: LoginIo = { stderr: () => undefined, sleep: () => new Promise((resolve) => setTimeout(resolve, 1_100)) };
-    await expect(loginDestination(real.world.ctx, 'onedrive', {}, slowUser, new AbortController().signal)).rejects.toThrow(/sign-in code expired/);
+    const server = await setup();
+    const absentUser: LoginIo = {
+      stderr: (text) => server.stderr.push(text),
+      sleep: async () => server.graph.signIn.expire(userCodeOf(server)),
+    };
+    await expect(loginDestination(server.world.ctx, 'onedrive', {}, absentUser, new AbortController().signal)).rejects.toThrow(/sign-in code expired/);
+    expect(server.graph.signIn.deviceCodes()[0]!.polls).toBe(1);
   });
 
   it('Ctrl-C while waiting cancels cleanly: the command rejects with the cancel reason and stores nothing', async () => {
     const s = await setup({ deviceCodeIntervalSec: 1 });
     const controller = new AbortController();
     const login = loginDestination(s.world.ctx, 'onedrive', {}, { stderr: (text) => s.stderr.push(text) }, controller.signal);
-    await waitFor(() => (s.graph.deviceCodes()[0]?.polls ?? 0) >= 1, 10_000, 'the first poll');
+    await waitFor(() => (s.graph.signIn.deviceCodes()[0]?.polls ?? 0) >= 1, 10_000, 'the first poll');
     const startedMs = Date.now();
     controller.abort(new HoistError('cancelled', 'Sign-in cancelled; nothing was stored.'));
     await expect(login).rejects.toMatchObject({ code: 'cancelled' });
@@ -194,7 +198,7 @@ describe('refresh during a Graph upload', () => {
     expect(s.graph.items()[0]!.sha256).toBe(await sha256File(file));
     const creates = s.graph.requests.filter((r) => r.op === 'graph.create').map((r) => r.status);
     expect(creates).toEqual([200, 401, 200]);
-    expect(s.graph.oauthStats().refreshes).toBe(1);
+    expect(s.graph.signIn.stats.refreshes).toBe(1);
     expect(s.world.refreshHookCalls).toBe(1);
     expect(s.world.events.some((e) => e.type === 'job-retrying' && /401 InvalidAuthenticationToken.*signed in again/.test(e.reason))).toBe(true);
     const now = new CredentialStore(s.world.ctx.secrets, 'onedrive').load()!;
@@ -217,22 +221,22 @@ describe('refresh during a Graph upload', () => {
     expect(await scheduler.run([jobs[0]!])).toEqual([expect.objectContaining({ state: 'done' })]);
     expect(await scheduler.run([jobs[1]!])).toEqual([expect.objectContaining({ state: 'done' })]);
     expect(s.graph.requests.filter((r) => r.status === 401)).toEqual([]);
-    expect(s.graph.oauthStats().refreshes).toBe(1);
+    expect(s.graph.signIn.stats.refreshes).toBe(1);
     expect(s.world.refreshHookCalls).toBe(0);
   });
 
   it('a refused refresh fails the upload as an auth failure and asks for a new sign-in', async () => {
-    const s = await setup({ accessTokenTtlMs: 300, tokenExpiresInSec: 3600 });
+    const s = await setup();
     await signIn(s);
-    s.graph.revokeRefreshTokens();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    s.graph.signIn.revokeRefreshTokens();
+    s.graph.expireAccessToken();
     const file = join(s.dir, 'c.bin');
     writeRandomFile(file, 1 * MiB);
     const job = await s.world.addJob(s.dest, file, '/c.bin');
     const [outcome] = await s.world.scheduler(() => graphProtocol(s)).run([job]);
     expect(outcome).toMatchObject({ state: 'failed' });
     expect(s.world.ctx.store.jobs.get(job)).toMatchObject({ errorCode: 'auth-failed' });
-    expect(s.graph.oauthStats().refusedRefreshes).toBe(1);
+    expect(s.graph.signIn.stats.refusedRefreshes).toBe(1);
     await expect(credentialsFor(s.dest, s.world.ctx.secrets, s.world.ctx.env).forceRefresh()).rejects.toThrow(
       'Destination "onedrive" needs a new sign-in: the sign-in server refused the refresh token (invalid_grant). Sign in again with: hoist login onedrive',
     );

@@ -214,6 +214,33 @@ describe('folder watching with real chokidar on a real tree', () => {
     await until(() => e.jobs().length === 5, 'a file written after the return');
   });
 
+  it('treats an unplugged and re-plugged drive as the same files: nothing re-sent, uploads that failed meanwhile retried', async () => {
+    const e = env();
+    const w = e.addWatch();
+    e.write('a.txt', 'a');
+    e.write('b.txt', 'b');
+    await e.start();
+    await until(() => e.jobs().length === 2, 'two jobs');
+    const a = e.jobsFor('/Backup/a.txt')[0]!;
+    const b = e.jobsFor('/Backup/b.txt')[0]!;
+    e.completeJob(a.id);
+
+    const away = `${e.tree}-unplugged`;
+    renameSync(e.tree, away); // the mount point's content is gone
+    await until(() => e.service!.watcher(w.id)?.currentStatus === 'missing', 'status missing');
+    // Meanwhile the uploader tried b and found no file:
+    e.store.jobs.setState(b.id, 'failed', Date.now(), { code: 'file-missing', message: 'gone' });
+    e.service!.onJobFinished(b.id);
+    expect(e.row(w.id, 'b.txt')?.state).toBe('failed');
+
+    renameSync(away, e.tree); // plugged in again
+    await until(() => e.service!.watcher(w.id)?.currentStatus === 'watching', 'watching again');
+    expect(e.jobs()).toHaveLength(2);
+    expect(e.store.jobs.get(b.id)?.state).toBe('queued');
+    expect(e.row(w.id, 'b.txt')?.state).toBe('queued');
+    expect(e.row(w.id, 'a.txt')?.state).toBe('uploaded');
+  });
+
   it('falls back to periodic rescans with a clear message when the OS refuses watches (ENOSPC)', async () => {
     const refusing = (input: Parameters<NonNullable<ConstructorParameters<typeof WatchEnv>[1]>>[0]) => {
       setImmediate(() => input.onError(Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })));

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renameSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAST, until, WatchEnv } from './watch-harness.js';
+import { startChokidarWatch, type StartLiveWatch } from '../../main/watch/live-watch.js';
 
 const envs: WatchEnv[] = [];
 const env = (...args: ConstructorParameters<typeof WatchEnv>) => {
@@ -36,6 +37,7 @@ describe('restart: the tree is reconciled against the sync index', () => {
     e.write('added.txt', 'new while closed');
     age(e, 'added.txt');
 
+    const eventsBefore = e.events.length;
     await e.start();
     // start() resolves after the reconcile: the decisions are already in the database.
     expect(e.jobs().filter((j) => j.state === 'queued').map((j) => j.remotePath).sort()).toEqual(['/Backup/added.txt', '/Backup/changed.txt']);
@@ -44,8 +46,25 @@ describe('restart: the tree is reconciled against the sync index', () => {
     expect(e.row(w.id, 'same.txt')?.state).toBe('uploaded');
     expect(e.row(w.id, 'deleted.txt')?.state).toBe('deleted');
     expect(e.row(w.id, 'changed.txt')?.state).toBe('queued');
-    const scanned = e.eventsOf('watch-scanned').at(-1)!;
-    expect(scanned).toMatchObject({ isFull: true, files: 4, changed: 2, deleted: 1 });
+    const [reconcile, catchUp] = e.events.slice(eventsBefore).filter((ev) => ev.type === 'watch-scanned');
+    expect(reconcile).toMatchObject({ isFull: true, files: 4, changed: 2, deleted: 1 });
+    // The second pass after the live watch is attached finds nothing more (it exists for changes made in between).
+    expect(catchUp).toMatchObject({ isFull: true, files: 4, changed: 0, deleted: 0 });
+  });
+
+  it('catches a change made after the index scan but before the live watch was attached', async () => {
+    let e!: WatchEnv;
+    // The real chokidar port, with a write slipped in between the first reconcile and chokidar attaching its watches.
+    const startWithWrite: StartLiveWatch = (input) => {
+      e.write('sneaky.txt', 'written while the watches were being attached');
+      return startChokidarWatch(input);
+    };
+    e = env(FAST, startWithWrite);
+    const w = e.addWatch();
+    e.write('first.txt', '1');
+    await e.start();
+    await until(() => e.row(w.id, 'sneaky.txt') !== undefined, 'the sneaky file indexed');
+    expect(e.jobs().map((j) => j.remotePath).sort()).toEqual(['/Backup/first.txt', '/Backup/sneaky.txt']);
   });
 
   it('settles uploads that finished while the daemon was not listening (another process resumed them)', async () => {
@@ -93,6 +112,8 @@ describe('restart: the tree is reconciled against the sync index', () => {
     const w = e.addWatch();
     e.write('a.txt', 'a');
     age(e, 'a.txt');
+    const staged = join(e.base, 'staged-a.txt'); // exists alongside a.txt, so it cannot reuse a.txt's inode
+    writeFileSync(staged, 'a');
     await e.start();
     await until(() => e.jobs().length === 1, 'job');
     e.completeAll();
@@ -104,8 +125,6 @@ describe('restart: the tree is reconciled against the sync index', () => {
     expect(e.row(w.id, 'a.txt')?.state).toBe('uploaded');
     const recorded = e.row(w.id, 'a.txt')!;
     // The drive is back: same size and mtime, but a new inode (as removable drives renumber them on each mount).
-    const staged = join(e.base, 'staged-a.txt');
-    writeFileSync(staged, 'a');
     utimesSync(staged, new Date(recorded.mtimeMs), new Date(recorded.mtimeMs));
     renameSync(staged, e.path('a.txt'));
     await until(() => e.service!.watcher(w.id)?.currentStatus === 'watching', 'watching again');

@@ -106,6 +106,17 @@ describe('ignore rules (gitignore semantics)', () => {
     expect(withHidden.isIgnoredFile('.DS_Store')).toBe(true);
   });
 
+  it('answers by name (cached) exactly as the library does by path when every rule is a name pattern', () => {
+    const patterns = ['*.log', 'build/', '!keep.log', 'cache', '#comment', 'a?c.txt'];
+    const byName = makePathRules({ patterns, includeHidden: true }, 'linux');
+    const byPath = makePathRules({ patterns: [...patterns, 'never/matches/this'], includeHidden: true }, 'linux');
+    const paths = ['x.log', 'keep.log', 'd/keep.log', 'build/keep.log', 'build', 'a/build/z', 'cache', 'cache/x', 'sub/cache', 'abc.txt', 'a/abc.txt', 'ab.txt', 'Thumbs.db', 'deep/Thumbs.db/x', 'ok/file.bin'];
+    for (const p of paths) {
+      expect(byName.isIgnoredFile(p), p).toBe(byPath.isIgnoredFile(p));
+      expect(byName.isIgnoredDir(p), `${p}/`).toBe(byPath.isIgnoredDir(p));
+    }
+  });
+
   it('rejects patterns that cannot match', () => {
     expect(checkPattern('*.log')).toBeUndefined();
     expect(checkPattern('  ')).toMatch(/empty/);

@@ -19,6 +19,12 @@ export interface DestAddOptions {
   appId?: string;
   consumerId?: string;
   serviceId?: string;
+  region?: string;
+  bucket?: string;
+  prefix?: string;
+  accessKeyId?: string;
+  forcePathStyle?: boolean;
+  partSize?: string;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -40,6 +46,23 @@ const SETUPS: Partial<Record<ProviderKind, ProviderSetup>> = {
     folderId: opts.folderId ?? '0',
     conflictPolicy: oneOf('--conflict', opts.conflict ?? 'version', ['version', 'rename', 'skip']),
   }),
+  s3: (opts) => {
+    if (!opts.bucket) throw new HoistError('invalid-argument', 'S3 needs --bucket.');
+    if (!opts.accessKeyId) throw new HoistError('invalid-argument', 'S3 needs --access-key-id (the secret access key goes in --token or --token-env).');
+    const partSizeBytes = opts.partSize === undefined ? undefined : Number(opts.partSize);
+    if (partSizeBytes !== undefined && !(Number.isInteger(partSizeBytes) && partSizeBytes >= 5 * 1024 * 1024)) {
+      throw new HoistError('invalid-argument', `--part-size must be a whole number of bytes of at least 5 MiB (5242880), got "${opts.partSize}".`);
+    }
+    return {
+      endpoint: opts.endpoint === undefined ? undefined : endpoint(opts.endpoint, opts.endpoint),
+      region: opts.region ?? 'us-east-1',
+      bucket: opts.bucket,
+      prefix: opts.prefix,
+      accessKeyId: opts.accessKeyId,
+      forcePathStyle: opts.forcePathStyle === true,
+      partSizeBytes,
+    };
+  },
   apideck: (opts) => {
     if (!opts.appId) throw new HoistError('invalid-argument', 'Apideck needs --app-id (your Unify application id).');
     if (!opts.consumerId) throw new HoistError('invalid-argument', 'Apideck needs --consumer-id (the consumer whose storage receives the files).');
@@ -66,7 +89,8 @@ export function destAdd(ctx: CliContext, name: string, opts: DestAddOptions): st
   const token: TokenSource = opts.tokenEnv ? { kind: 'env', name: opts.tokenEnv } : { kind: 'stored' };
   if (opts.token) ctx.secrets.set(`destination:${name}`, opts.token);
   ctx.store.destinations.add(name, opts.provider as ProviderKind, { ...settings, token }, Date.now());
-  return `Added destination "${name}" (${opts.provider} at ${new URL(String(settings.endpoint)).host}).`;
+  const where = typeof settings.endpoint === 'string' ? new URL(settings.endpoint).host : 'AWS';
+  return `Added destination "${name}" (${opts.provider} at ${where}).`;
 }
 
 export function destList(ctx: CliContext, json: boolean): string {

@@ -32,6 +32,12 @@ function buildProgram(): Command {
     .option('--consumer-id <id>', 'apideck: consumer id')
     .option('--service-id <id>', 'apideck: connector (e.g. box, onedrive, google-drive) when the consumer has several')
     .option('--folder-id <id>', 'box: root folder for uploads (default 0, "All Files"); apideck: target folder id (default root)')
+    .option('--region <region>', 's3: region (default us-east-1)')
+    .option('--bucket <bucket>', 's3: bucket')
+    .option('--prefix <prefix>', 's3: key prefix, e.g. backups/')
+    .option('--access-key-id <id>', 's3: access key id (the secret goes in --token / --token-env)')
+    .option('--force-path-style', 's3: path-style URLs (MinIO and most S3-compatible servers)')
+    .option('--part-size <bytes>', 's3: preferred part size, at least 5 MiB (default 16 MiB; raised to stay under 10,000 parts)')
     .action((name: string, opts: DestAddOptions) => print(destAdd(ctx(), name, opts)));
   dest
     .command('list')

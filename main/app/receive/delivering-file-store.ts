@@ -23,6 +23,7 @@ const MAX_NUMBERED_NAMES = 10_000;
  * A FileStore whose finished uploads are moved to `<root>/<relativePath or filename>`. The info file stays in the
  * staging folder, marked delivered, so HEAD on a finished upload still answers Upload-Offset = Upload-Length (a client
  * whose last reply was lost sees it complete) until the upload's expiration passes; then HEAD answers 410.
+ * The staging folder must exist before construction.
  */
 export class DeliveringFileStore extends FileStore {
   private readonly inFlight = new Map<string, Promise<string>>();
@@ -129,6 +130,11 @@ export class DeliveringFileStore extends FileStore {
     }
   }
 }
+
+// FileStore's constructor starts an mkdir whose callback throws on failure (an uncaught exception if the folder vanishes
+// meanwhile, e.g. a test removing it right after close). The receiver creates the staging folder itself, before
+// constructing the store, so that step is switched off. Pinned @tus/file-store 2.1.1 names it checkOrCreateDirectory.
+Object.defineProperty(DeliveringFileStore.prototype, 'checkOrCreateDirectory', { value: () => undefined });
 
 function deliveredUpload(info: StoredInfo, path: string): Upload {
   const size = info.size ?? 0;
