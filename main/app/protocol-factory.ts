@@ -4,12 +4,16 @@ import { GraphProtocol, type ConflictBehavior } from '../protocols/graph-protoco
 import type { UploadProtocol } from '../protocols/upload-protocol.js';
 import { ApideckProtocol, DEFAULT_APIDECK_ENDPOINT } from '../protocols/apideck-protocol.js';
 import { S3Protocol } from '../protocols/s3-protocol.js';
+import { TusProtocol } from '../protocols/tus-protocol.js';
+import { LocalTusProtocol } from './receive/local-destination.js';
 import { BoxProtocol, DEFAULT_BOX_API_ENDPOINT, DEFAULT_BOX_UPLOAD_ENDPOINT, type BoxConflictPolicy } from '../protocols/box-protocol.js';
 import type { DestinationRow } from '../store/destinations-repo.js';
 import type { SecretStore } from './secret-store.js';
+import { credentialsFor } from './credentials/credentials-registry.js';
+import { isOAuthSource, type OAuthTokenSource } from './credentials/oauth-token-source.js';
 
-/** Where a destination's token comes from: the token store, or an environment variable named by the user. */
-export type TokenSource = { kind: 'stored' } | { kind: 'env'; name: string };
+/** Where a destination's token comes from: the token store, an environment variable, or OAuth sign-in. */
+export type TokenSource = { kind: 'stored' } | { kind: 'env'; name: string } | OAuthTokenSource;
 
 /** The real services; `--endpoint` replaces them (sovereign clouds, self-hosting, emulators). */
 export const DEFAULT_ENDPOINTS = {
@@ -20,6 +24,7 @@ export const DEFAULT_ENDPOINTS = {
 } as const;
 
 export function tokenResolver(dest: DestinationRow, secrets: SecretStore, env: NodeJS.ProcessEnv): () => Promise<string> {
+  if (isOAuthSource(dest.config.token)) return () => credentialsFor(dest, secrets, env).getAccessToken();
   const source = dest.config.token as TokenSource | undefined;
   return async () => {
     const token = source?.kind === 'env' ? env[source.name] : secrets.get(`destination:${dest.name}`);
@@ -69,7 +74,22 @@ export function protocolFor(dest: DestinationRow, secrets: SecretStore, env: Nod
         secretAccessKey: tokenResolver(dest, secrets, env),
         partSizeBytes: typeof dest.config.partSizeBytes === 'number' ? dest.config.partSizeBytes : undefined,
       });
-    case 'tus':
-      throw new HoistError('invalid-argument', `The ${dest.provider} provider is not available in this version of Hoist.`);
+    case 'tus': {
+      if (dest.config.embedded === true) return new LocalTusProtocol(String(dest.config.dir));
+      const token = tokenNow(dest, secrets, env);
+      return new TusProtocol({
+        endpoint: String(dest.config.endpoint),
+        chunkSizeBytes: typeof dest.config.chunkSizeBytes === 'number' ? dest.config.chunkSizeBytes : undefined,
+        headers: token ? { Authorization: `Bearer ${token}` } : undefined,
+      });
+    }
   }
+}
+
+/** A tus server's token is a plain header (optional: a receiver on this machine needs none). */
+function tokenNow(dest: DestinationRow, secrets: SecretStore, env: NodeJS.ProcessEnv): string | undefined {
+  const source = dest.config.token as TokenSource | undefined;
+  if (source?.kind === 'env') return env[source.name] || undefined;
+  if (source?.kind === 'stored') return secrets.get(`destination:${dest.name}`);
+  return undefined;
 }

@@ -173,7 +173,9 @@ async function adoptFinishedUpload(
   let item: RemoteItem;
   try {
     item = await protocol.commit(handleOf(session), parts, target, localDigests(deps, job), signal);
-  } catch {
+  } catch (error) {
+    // An expired token is not "no such file": let the scheduler refresh it, then adoption is tried again.
+    if (error instanceof UploadFailure && error.failure.kind === 'auth') throw error;
     return undefined;
   }
   const fold = await combinedFold(deps, job, parts);

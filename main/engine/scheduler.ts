@@ -157,19 +157,24 @@ export class Scheduler {
       } catch (error) {
         const stopped = await this.handleStop(job, protocol, error);
         if (stopped) return stopped;
-        const failure = toFailure(error);
-        if (failure.kind === 'auth' && authRefreshes < 2 && (await this.tryRefresh(job))) {
-          // An access token outlived by a long upload: refreshed, so retry now without counting a failure.
-          authRefreshes++;
-          events({ type: 'job-retrying', jobId: job.id, delayMs: 0, reason: `${failure.reason}; signed in again with the refresh token` });
-          continue;
-        }
+        let failure = toFailure(error);
         if (progressed) {
+          // Forward progress since the last failure: a flaky link (or an expired token) is not a dead one.
           authRefreshes = 0;
-          // Forward progress since the last failure: a flaky link is not a dead one.
           counters.attempts = 0;
           counters.rateLimited = 0;
           progressed = false;
+        }
+        if (failure.kind === 'auth' && authRefreshes < 2) {
+          const refreshed = await this.tryRefresh(job);
+          if (refreshed === true) {
+            // An access token outlived by a long upload: refreshed, so retry now without counting a failure.
+            authRefreshes++;
+            events({ type: 'job-retrying', jobId: job.id, delayMs: 0, reason: `${failure.reason}; signed in again with the refresh token` });
+            continue;
+          }
+          // "Sign in again with: hoist login NAME" says more than a bare 401.
+          if (refreshed instanceof HoistError) failure = { kind: 'auth', reason: refreshed.message };
         }
         if (failure.kind === 'rate-limited') counters.rateLimited++;
         else if (failure.kind === 'session-expired') counters.sessionRestarts++;
@@ -199,11 +204,11 @@ export class Scheduler {
     }
   }
 
-  private async tryRefresh(job: JobRow): Promise<boolean> {
+  private async tryRefresh(job: JobRow): Promise<boolean | HoistError> {
     try {
       return (await this.deps.refreshCredentials?.(job)) ?? false;
-    } catch {
-      return false;
+    } catch (error) {
+      return error instanceof HoistError ? error : false;
     }
   }
 

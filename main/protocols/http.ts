@@ -9,7 +9,7 @@ export interface HttpReply {
 }
 
 export interface HttpRequestInit {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD' | 'PATCH';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD' | 'PATCH' | 'OPTIONS';
   headers?: Record<string, string>;
   body?: string | AsyncIterable<Uint8Array> | Buffer;
   signal: AbortSignal;

@@ -37,8 +37,7 @@ export const TUS_DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
 export const TUS_CHECKSUM_CHUNK_BYTES = 8 * 1024 * 1024;
 
 const OPTIONS_TIMEOUT_MS = 30_000;
-// http.ts's method union lacks OPTIONS; undici sends whatever method it is given.
-const OPTIONS = 'OPTIONS' as unknown as HttpRequestInit['method'];
+const OPTIONS: HttpRequestInit['method'] = 'OPTIONS';
 
 /**
  * tus 1.0 (core + creation, termination, expiration, checksum). Offset addressed with one writer; the upload completes

@@ -1,5 +1,4 @@
-import { lstatSync, readdirSync, statSync, type BigIntStats } from 'node:fs';
-import { relative, sep } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 import { classifyWatchError, describeWatchError } from '../domain/watch-errors.js';
 import type { FileIdentity } from '../store/jobs-repo.js';
 import type { Store } from '../store/store.js';
@@ -7,9 +6,9 @@ import type { WatchRow, WatchStatus } from '../store/watches-repo.js';
 import { readWatchLimits, type LiveWatch, type StartLiveWatch } from './live-watch.js';
 import { makePathRules, type PathRules } from './path-rules.js';
 import { PendingGate, type GateBatch, type PathLook, type SettledFile } from './pending-gate.js';
-import { localPathOf, SyncWriter } from './sync-writer.js';
+import { folderIdOf, lookAt, statFolder, whyFolderUnusable } from './folder-probe.js';
+import { SyncWriter } from './sync-writer.js';
 import { reconcileTree } from './tree-reconcile.js';
-import { identityOf } from './tree-scanner.js';
 import { VanishedFiles } from './vanished-files.js';
 import type { WatchEventSink } from './watch-events.js';
 import type { WatchOptions } from './watch-options.js';
@@ -117,8 +116,9 @@ export class FolderWatcher {
   private makeRules(): PathRules {
     const { watch } = this.deps;
     const excludedDirs = (this.deps.excludedDirs ?? [])
-      .map((d) => toPosix(relative(watch.dir, d)))
-      .filter((d) => d !== '' && !d.startsWith('..') && !d.startsWith('/'));
+      .map((d) => relative(watch.dir, d))
+      .filter((d) => d !== '' && !d.startsWith('..') && !isAbsolute(d))
+      .map(toPosix);
     return makePathRules({ patterns: watch.ignorePatterns, includeHidden: watch.includeHidden, excludedDirs });
   }
 
@@ -127,11 +127,11 @@ export class FolderWatcher {
     const generation = ++this.generation;
     this.scanAbort = new AbortController();
     this.setStatus('starting', null);
-    const root = this.statRoot();
+    const root = statFolder(this.deps.watch.dir);
     if (!root?.isDirectory()) return this.enterMissing(`${this.deps.watch.dir} is not there (an unplugged drive, or a moved or deleted folder?)`);
-    const unusable = this.whyRootUnusable();
+    const unusable = whyFolderUnusable(this.deps.store, this.deps.watch);
     if (unusable) return this.enterMissing(unusable);
-    this.rootId = `${root.dev}:${root.ino}`;
+    this.rootId = folderIdOf(root);
     // Index first: the queue is decided as soon as the tree has been read once. chokidar's own walk (an lstat per
     // entry) comes after, and a second, read-only reconcile closes the gap between the two: a change made before a
     // folder's watch was attached is found by it, one made after is reported by the watch.
@@ -139,7 +139,7 @@ export class FolderWatcher {
     await this.enqueueScan('', generation);
     if (generation !== this.generation) return;
     this.markIndexed();
-    this.retryUploadsThatFoundNoFile();
+    if (this.writer.retryUploadsThatFoundNoFile((relPath) => this.look(relPath).kind === 'file') > 0) this.deps.onJobsQueued();
     if (this.mode === 'live') {
       const live = this.deps.startLiveWatch({
         root: this.deps.watch.dir,
@@ -162,24 +162,6 @@ export class FolderWatcher {
     this.setStatus(this.mode === 'live' ? 'watching' : 'polling', this.mode === 'live' ? null : (this.fallbackMessage ?? 'live watching is off; rescanning periodically'));
     this.scheduleRescan(generation);
     this.scheduleRootCheck(generation);
-  }
-
-  /**
-   * Uploads queued before the folder went missing (drive unplugged) failed with "file missing" meanwhile; now that the
-   * folder is back and the file with it, they run again (and the engine resumes their server sessions).
-   */
-  private retryUploadsThatFoundNoFile(): void {
-    const { store, watch } = this.deps;
-    const rows = store.syncIndex.listFailedAsMissing(watch.id).filter((r) => this.look(r.relPath).kind === 'file');
-    if (rows.length === 0) return;
-    store.db.transaction(() => {
-      const nowMs = this.deps.nowMs();
-      for (const row of rows) {
-        store.jobs.resume([row.jobId!], nowMs);
-        store.syncIndex.setState(watch.id, row.relPath, 'queued', nowMs);
-      }
-    })();
-    this.deps.onJobsQueued();
   }
 
   private async teardown(): Promise<void> {
@@ -205,8 +187,8 @@ export class FolderWatcher {
     const generation = this.generation;
     const poll = () => {
       if (generation !== this.generation || this.isStopped) return;
-      const root = this.statRoot();
-      if (root?.isDirectory() && this.whyRootUnusable() === undefined) {
+      const root = statFolder(this.deps.watch.dir);
+      if (root?.isDirectory() && whyFolderUnusable(this.deps.store, this.deps.watch) === undefined) {
         void this.establish();
         return;
       }
@@ -215,39 +197,14 @@ export class FolderWatcher {
     this.setTimer('missing', poll, this.deps.options.missingPollMs);
   }
 
-  /**
-   * An empty folder where the index knows live files is far more often an unmounted drive (its mount point left empty)
-   * than a user who deleted everything: treat it as missing instead of recording 100,000 deletions.
-   */
-  private whyRootUnusable(): string | undefined {
-    let isEmpty: boolean;
-    try {
-      isEmpty = readdirSync(this.deps.watch.dir).length === 0;
-    } catch {
-      return `${this.deps.watch.dir} cannot be read`;
-    }
-    if (!isEmpty) return undefined;
-    const counts = this.deps.store.syncIndex.countsFor(this.deps.watch.id);
-    const live = counts.pending + counts.queued + counts.uploaded + counts.failed + counts.cancelled;
-    return live > 0 ? `${this.deps.watch.dir} is empty although ${live} file(s) were synced from it; waiting for it to come back (an unmounted drive?)` : undefined;
-  }
-
-  private statRoot(): BigIntStats | undefined {
-    try {
-      return statSync(this.deps.watch.dir, { bigint: true });
-    } catch {
-      return undefined;
-    }
-  }
-
   private checkRoot(generation: number): void {
     if (generation !== this.generation || this.isStopped) return;
-    const root = this.statRoot();
+    const root = statFolder(this.deps.watch.dir);
     if (!root?.isDirectory()) {
       void this.enterMissing(`${this.deps.watch.dir} disappeared (an unplugged drive, or a moved or deleted folder?)`);
       return;
     }
-    if (`${root.dev}:${root.ino}` !== this.rootId) {
+    if (folderIdOf(root) !== this.rootId) {
       // Replaced (deleted and re-created, remounted): the old watches point at nothing. Start over.
       void this.teardown().then(() => this.establish());
     }
@@ -330,20 +287,7 @@ export class FolderWatcher {
   }
 
   private look(relPath: string): PathLook {
-    const abs = localPathOf(this.deps.watch, relPath);
-    try {
-      let s = lstatSync(abs, { bigint: true });
-      if (s.isSymbolicLink()) {
-        if (this.deps.watch.symlinkPolicy === 'skip') return { kind: 'other' };
-        s = statSync(abs, { bigint: true });
-      }
-      if (s.isDirectory()) return { kind: 'dir' };
-      if (s.isFile()) return { kind: 'file', identity: identityOf(s) };
-      return { kind: 'other' };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'gone' } : { kind: 'other' };
-    }
+    return lookAt(this.deps.watch, relPath);
   }
 
   private onGateBatch(batch: GateBatch): void {
@@ -374,8 +318,8 @@ export class FolderWatcher {
   private commitVanished(generation: number): void {
     this.timers.delete('delete');
     if (generation !== this.generation) return;
-    const root = this.statRoot();
-    if (!root?.isDirectory() || `${root.dev}:${root.ino}` !== this.rootId) {
+    const root = statFolder(this.deps.watch.dir);
+    if (!root?.isDirectory() || folderIdOf(root) !== this.rootId) {
       // The whole folder went away: that is not 100,000 deletions, it is a missing folder.
       this.checkRoot(generation);
       return;
@@ -424,7 +368,7 @@ export class FolderWatcher {
       signal: this.scanAbort.signal,
       applySettled: (files) => this.applySettled(files),
       isCurrent: () => generation === this.generation,
-      whyUnusable: () => this.whyRootUnusable(),
+      whyUnusable: () => whyFolderUnusable(this.deps.store, this.deps.watch),
     });
     if (result.kind === 'stale') return;
     if (result.kind === 'missing') return this.enterMissing(result.reason);

@@ -113,6 +113,24 @@ export class SyncWriter {
     return count;
   }
 
+  /**
+   * Uploads queued before the folder went missing (drive unplugged) failed with "file missing" meanwhile; once the
+   * folder is back with the file, they run again (and the engine resumes their server sessions). Returns how many.
+   */
+  retryUploadsThatFoundNoFile(isFilePresent: (relPath: string) => boolean): number {
+    const { store, watch } = this.deps;
+    const rows = store.syncIndex.listFailedAsMissing(watch.id).filter((r) => isFilePresent(r.relPath));
+    if (rows.length === 0) return 0;
+    store.db.transaction(() => {
+      const nowMs = this.deps.nowMs();
+      for (const row of rows) {
+        store.jobs.resume([row.jobId!], nowMs);
+        store.syncIndex.setState(watch.id, row.relPath, 'queued', nowMs);
+      }
+    })();
+    return rows.length;
+  }
+
   /** Same size and mtime as recorded but another inode (remount, restore): keep the state, refresh the inode. */
   refreshInodes(files: ReadonlyArray<{ relPath: string; inode: string | null }>): void {
     const { store, watch } = this.deps;

@@ -95,7 +95,10 @@ export class WatchService {
     if (this.isStopped) return;
     const { store, options } = this.deps;
     const watches = new Map([...this.running.values()].map((r) => [r.watch.id, r.watch]));
-    let room = options.maxQueuedJobs - store.syncIndex.countInState('queued');
+    const queued = store.syncIndex.countInState('queued');
+    let room = options.maxQueuedJobs - queued;
+    // Refill in chunks, not one job per finished upload: the scheduler still has plenty to do meanwhile.
+    if (queued > 0 && room < Math.min(options.batchSize, Math.ceil(options.maxQueuedJobs / 4))) return;
     let created = 0;
     const perWatch = new Map<number, number>();
     while (room > 0) {

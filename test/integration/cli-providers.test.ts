@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApideckEmulator } from '../emulators/apideck-emulator.js';
 import { BoxEmulator } from '../emulators/box-emulator.js';
@@ -79,5 +79,37 @@ describe('hoist CLI with a Box destination', () => {
     const again = await hoist('upload', big, '--dest', 'box', '--remote-dir', '/Projects/2026', '--json');
     expect(again.code).toBe(0);
     expect(emulator.files().find((f) => f.name === 'big.bin')).toMatchObject({ sha1: sha1(big), versions: 2 });
+  });
+});
+
+describe('the local destination a new user gets', () => {
+  it('exists out of the box and uploads into a folder on this machine, resuming after SIGKILL', async () => {
+    const home = join(work, 'home');
+    const env = { ...process.env, HOME: home, HOIST_RETRY_BASE_MS: '20' };
+    const list = await runCli(['--data-dir', dataDir, 'dest', 'list', '--json'], { env });
+    const dests = JSON.parse(list.stdout).destinations as Array<{ name: string; provider: string; settings: { dir: string } }>;
+    expect(dests).toEqual([expect.objectContaining({ name: 'local', provider: 'tus' })]);
+    const target = join(home, 'Hoist Uploads');
+    expect(dests[0]!.settings.dir).toBe(target);
+    const file = join(work, 'movie.bin');
+    writeRandomFile(file, 70 * MiB + 3);
+    // no --dest: local is the default
+    const child = startCli(['--data-dir', dataDir, 'upload', file, '--remote-dir', '/inbox', '--json'], { env });
+    await waitFor(() => {
+      try {
+        const staging = join(target, '.hoist-receive');
+        return readdirSync(staging).some((n) => !n.endsWith('.json') && statSync(join(staging, n)).size > 4 * MiB);
+      } catch {
+        return false;
+      }
+    }, 30_000, 'an upload started');
+    child.kill('SIGKILL');
+    await child.result;
+    const run = await runCli(['--data-dir', dataDir, 'upload', file, '--remote-dir', '/inbox', '--json'], { env });
+    expect(run.code).toBe(0);
+    expect(parseJsonOutput<Summary>(run.stdout).jobs[0]!.state).toBe('done');
+    expect(sha1(join(target, 'inbox', 'movie.bin'))).toBe(sha1(file));
+    // One tus upload, resumed on the new run's receiver port, not a second one started from zero.
+    expect(readdirSync(join(target, '.hoist-receive')).filter((n) => n.endsWith('.json'))).toHaveLength(1);
   });
 });

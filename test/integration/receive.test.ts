@@ -1,5 +1,5 @@
 /** `startReceiver` (what `hoist receive` runs) driven by tus-js-client, a real third-party tus client. */
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -131,6 +131,17 @@ describe('hoist receive (startReceiver) with tus-js-client', () => {
     // Without any name the upload is still kept, under its id.
     const url = await tusJsUpload(receiver.url, file, {});
     expect(statSync(join(inbox, `upload-${url.split('/').pop()}`)).size).toBe(100);
+  });
+
+  it('a symbolic link inside DIR cannot lead a delivery outside it (500, nothing written outside)', async () => {
+    const { work, inbox, receiver } = await rig();
+    const outside = join(work, 'outside');
+    mkdirSync(outside);
+    symlinkSync(outside, join(inbox, 'link'));
+    const file = join(work, 'x.bin');
+    writeRandomFile(file, 100);
+    expect(await statusOfRejected(tusJsUpload(receiver.url, file, { relativePath: 'link/sub/x.bin' }))).toBe(500);
+    expect(readdirSync(outside)).toEqual([]);
   });
 
   it('with a token: requests without or with a wrong bearer token get 401; the right one uploads', async () => {

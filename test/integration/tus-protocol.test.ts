@@ -3,7 +3,7 @@
  * `startReceiver` (what `hoist receive` runs) and through a bare `new Server({ path: '/files', datastore: FileStore })`.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -147,6 +147,7 @@ interface Bare {
 
 async function bareServer(work: string, options: BareOptions = {}): Promise<Bare> {
   const dir = join(work, 'server');
+  mkdirSync(dir); // before FileStore's own asynchronous mkdir, which throws if the folder is gone by then
   const store = new CountingFileStore({ directory: dir, expirationPeriodInMilliseconds: options.expirationMs });
   const tus = new TusServer({ path: '/files', datastore: store, maxSize: options.maxSize, relativeLocation: options.relativeLocation });
   const requests: Bare['requests'] = [];

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { Store } from '../../main/store/store.js';
 import { elapse, FAST, until, WatchEnv } from './watch-harness.js';
 
 const envs: WatchEnv[] = [];
@@ -239,6 +241,30 @@ describe('folder watching with real chokidar on a real tree', () => {
     expect(e.store.jobs.get(b.id)?.state).toBe('queued');
     expect(e.row(w.id, 'b.txt')?.state).toBe('queued');
     expect(e.row(w.id, 'a.txt')?.state).toBe('uploaded');
+  });
+
+  it('follows `hoist watch pause/resume/remove` made by another process while running', async () => {
+    const e = env();
+    const w = e.addWatch();
+    await e.start();
+    const cli = Store.open(join(e.base, 'data', 'hoist.db')); // a second connection, as a `hoist watch …` process has
+    try {
+      cli.watches.setPaused(w.id, true, Date.now());
+      await until(() => e.service!.watcher(w.id) === undefined, 'the watcher stopped');
+      e.write('while-paused.txt', 'p');
+      await elapse(FAST.stability.quietMs * 2);
+      expect(e.jobs()).toHaveLength(0);
+      expect(e.store.watches.get(w.id)?.status).toBe('paused');
+
+      cli.watches.setPaused(w.id, false, Date.now());
+      await until(() => e.jobs().length === 1, 'the file written while paused found by the resume scan');
+      await until(() => e.service!.watcher(w.id)?.currentStatus === 'watching', 'watching again');
+
+      cli.watches.remove(w.id);
+      await until(() => e.service!.watcher(w.id) === undefined, 'the removed watch stopped');
+    } finally {
+      cli.close();
+    }
   });
 
   it('falls back to periodic rescans with a clear message when the OS refuses watches (ENOSPC)', async () => {

@@ -24,7 +24,7 @@ describe('database', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
-    expect(tables).toEqual(['destinations', 'jobs', 'parts', 'sessions', 'settings']);
+    expect(tables).toEqual(['destinations', 'jobs', 'parts', 'sessions', 'settings', 'sync_index', 'watches']);
     db.close();
   });
 

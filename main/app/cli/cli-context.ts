@@ -10,6 +10,8 @@ import { Store } from '../../store/store.js';
 import { defaultDataDir } from '../data-dir.js';
 import { protocolFor } from '../protocol-factory.js';
 import { SecretStore } from '../secret-store.js';
+import { ensureLocalDestination } from '../receive/local-destination.js';
+import { credentialsFor, usesSignIn } from '../credentials/credentials-registry.js';
 
 export interface CliContext {
   dataDir: string;
@@ -31,7 +33,9 @@ export function openContext(dataDirOption: string | undefined, env: NodeJS.Proce
         'Choose another with --data-dir or HOIST_DATA_DIR.',
     );
   }
-  return { dataDir, store: Store.open(join(dataDir, 'hoist.db')), secrets: new SecretStore(dataDir), env };
+  const store = Store.open(join(dataDir, 'hoist.db'));
+  ensureLocalDestination(store);
+  return { dataDir, store, secrets: new SecretStore(dataDir), env };
 }
 
 export function makeScheduler(ctx: CliContext, events: EngineEventSink, maxConcurrentFiles?: number): Scheduler {
@@ -63,6 +67,10 @@ export function makeScheduler(ctx: CliContext, events: EngineEventSink, maxConcu
     isPidAlive,
     maxConcurrentFiles,
     retryPolicy: retryPolicyFrom(ctx.env),
+    refreshCredentials: async (job) => {
+      const dest = ctx.store.destinations.byId(job.destinationId);
+      return dest !== undefined && usesSignIn(dest) ? credentialsFor(dest, ctx.secrets, ctx.env).forceRefresh() : false;
+    },
   });
 }
 

@@ -4,9 +4,11 @@ import { toDestinationView } from '../../bridge/job-views.js';
 import type { ProviderKind } from '../../store/destinations-repo.js';
 import { DEFAULT_ENDPOINTS, type TokenSource } from '../protocol-factory.js';
 import type { CliContext } from './cli-context.js';
+import { forgetCredentials } from '../credentials/oauth-token-source.js';
+import { oauthSourceFrom, saveOAuthSecrets, type OAuthAddOptions } from '../credentials/oauth-setup.js';
 
 /** Every `dest add` option; which ones apply depends on the provider. */
-export interface DestAddOptions {
+export interface DestAddOptions extends OAuthAddOptions {
   provider: string;
   endpoint?: string;
   apiEndpoint?: string;
@@ -46,6 +48,14 @@ const SETUPS: Partial<Record<ProviderKind, ProviderSetup>> = {
     folderId: opts.folderId ?? '0',
     conflictPolicy: oneOf('--conflict', opts.conflict ?? 'version', ['version', 'rename', 'skip']),
   }),
+  tus: (opts) => {
+    if (!opts.endpoint) throw new HoistError('invalid-argument', 'tus needs --endpoint: the creation URL of the server, e.g. https://nas.local:1080/files/');
+    const chunkSizeBytes = opts.partSize === undefined ? undefined : Number(opts.partSize);
+    if (chunkSizeBytes !== undefined && !(Number.isInteger(chunkSizeBytes) && chunkSizeBytes > 0)) {
+      throw new HoistError('invalid-argument', `--part-size must be a positive whole number of bytes, got "${opts.partSize}".`);
+    }
+    return { endpoint: endpoint(opts.endpoint, opts.endpoint), chunkSizeBytes };
+  },
   s3: (opts) => {
     if (!opts.bucket) throw new HoistError('invalid-argument', 'S3 needs --bucket.');
     if (!opts.accessKeyId) throw new HoistError('invalid-argument', 'S3 needs --access-key-id (the secret access key goes in --token or --token-env).');
@@ -83,14 +93,20 @@ export function destAdd(ctx: CliContext, name: string, opts: DestAddOptions): st
   if (ctx.store.destinations.byName(name)) throw new HoistError('invalid-argument', `A destination named "${name}" already exists; remove it first or pick another name.`);
   const setup = SETUPS[opts.provider as ProviderKind];
   if (!setup) throw new HoistError('invalid-argument', `Unknown provider "${opts.provider}". Available: ${SUPPORTED_PROVIDERS.join(', ')}.`);
-  if (opts.token && opts.tokenEnv) throw new HoistError('invalid-argument', 'Give either --token or --token-env, not both.');
-  if (!opts.token && !opts.tokenEnv) throw new HoistError('invalid-argument', 'An access token is needed: --token TOKEN or --token-env VARIABLE.');
+  const oauth = oauthSourceFrom(opts.provider as ProviderKind, opts, (value, flag) => endpoint(value, value, flag));
+  if (!oauth && opts.token && opts.tokenEnv) throw new HoistError('invalid-argument', 'Give either --token or --token-env, not both.');
+  // A tus server on this machine usually needs no token; every cloud service does.
+  if (!oauth && !opts.token && !opts.tokenEnv && opts.provider !== 'tus') {
+    throw new HoistError('invalid-argument', 'An access token is needed: --token TOKEN or --token-env VARIABLE (or --client-id ID to sign in with hoist login).');
+  }
   const settings = setup(opts);
-  const token: TokenSource = opts.tokenEnv ? { kind: 'env', name: opts.tokenEnv } : { kind: 'stored' };
-  if (opts.token) ctx.secrets.set(`destination:${name}`, opts.token);
+  const token: TokenSource = oauth ?? (opts.tokenEnv ? { kind: 'env', name: opts.tokenEnv } : { kind: 'stored' });
+  if (oauth) saveOAuthSecrets(ctx.secrets, name, opts);
+  else if (opts.token) ctx.secrets.set(`destination:${name}`, opts.token);
   ctx.store.destinations.add(name, opts.provider as ProviderKind, { ...settings, token }, Date.now());
   const where = typeof settings.endpoint === 'string' ? new URL(settings.endpoint).host : 'AWS';
-  return `Added destination "${name}" (${opts.provider} at ${where}).`;
+  const added = `Added destination "${name}" (${opts.provider} at ${where}).`;
+  return oauth ? `${added} Sign in with: hoist login ${name}` : added;
 }
 
 export function destList(ctx: CliContext, json: boolean): string {
@@ -103,6 +119,7 @@ export function destList(ctx: CliContext, json: boolean): string {
 export function destRemove(ctx: CliContext, name: string): string {
   if (!ctx.store.destinations.remove(name)) throw new HoistError('not-found', `No destination named "${name}".`);
   ctx.secrets.delete(`destination:${name}`);
+  forgetCredentials(ctx.secrets, name);
   return `Removed destination "${name}".`;
 }
 

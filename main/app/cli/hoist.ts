@@ -3,6 +3,8 @@ import { Command, Option } from 'commander';
 import { HoistError, userMessage } from '../../domain/hoist-error.js';
 import { translateDbError } from '../../store/open-database.js';
 import { openContext, type CliContext } from './cli-context.js';
+import { registerLoginCommand } from './login-command.js';
+import { registerReceiveCommand } from './receive-command.js';
 import { destAdd, destList, destRemove, SUPPORTED_PROVIDERS, type DestAddOptions } from './dest-commands.js';
 import { cancelJob, parseIds, pauseJobs, resumeJobs, status, uploadFiles, type RunResult } from './upload-commands.js';
 
@@ -24,6 +26,13 @@ function buildProgram(): Command {
     .option('--endpoint <url>', 'service base URL (defaults to the real service; set it for sovereign clouds or self-hosting)')
     .option('--token <token>', 'access token / API key (stored in a file only you can read; never printed)')
     .option('--token-env <variable>', 'read the token from this environment variable at upload time')
+    .option('--client-id <id>', 'graph, box: sign in with OAuth instead of a token (then run: hoist login NAME)')
+    .option('--client-secret <secret>', "box: the app's client secret (stored in a file only you can read; never printed)")
+    .option('--client-secret-env <variable>', "box: read the app's client secret from this environment variable")
+    .option('--tenant <tenant>', 'graph sign-in: common (default), organizations, consumers, or your tenant id or domain')
+    .option('--authority <url>', 'graph sign-in: identity platform host (default https://login.microsoftonline.com)')
+    .option('--authorize-url <url>', 'box sign-in: authorize page (default https://account.box.com/api/oauth2/authorize)')
+    .option('--token-url <url>', 'sign-in token endpoint (box default https://api.box.com/oauth2/token; graph: {authority}/{tenant}/oauth2/v2.0/token)')
     .option('--drive-id <id>', 'graph: upload into this drive instead of your own OneDrive')
     .option('--api-endpoint <url>', 'box: API host base (default https://api.box.com/2.0)')
     .option('--conflict <behavior>', 'when the file exists – graph: replace (default), fail, rename; box: version (default), rename, skip')
@@ -37,7 +46,7 @@ function buildProgram(): Command {
     .option('--prefix <prefix>', 's3: key prefix, e.g. backups/')
     .option('--access-key-id <id>', 's3: access key id (the secret goes in --token / --token-env)')
     .option('--force-path-style', 's3: path-style URLs (MinIO and most S3-compatible servers)')
-    .option('--part-size <bytes>', 's3: preferred part size, at least 5 MiB (default 16 MiB; raised to stay under 10,000 parts)')
+    .option('--part-size <bytes>', 's3: preferred part size, at least 5 MiB (default 16 MiB; raised to stay under 10,000 parts); tus: bytes per PATCH (default 64 MiB)')
     .action((name: string, opts: DestAddOptions) => print(destAdd(ctx(), name, opts)));
   dest
     .command('list')
@@ -49,10 +58,12 @@ function buildProgram(): Command {
     .description('remove a destination and its stored token')
     .action((name: string) => print(destRemove(ctx(), name)));
 
+  registerLoginCommand(program, ctx);
+
   program
     .command('upload <files...>')
     .description('upload files; re-running the same command resumes where it stopped')
-    .requiredOption('--dest <name>', 'destination name (see `hoist dest list`)')
+    .option('--dest <name>', 'destination name (see `hoist dest list`)', 'local')
     .option('--remote-dir <path>', 'folder at the destination (default: the root)')
     .option('--concurrency <n>', 'files uploaded at once (default 3)', parsePositiveInt)
     .option('--json', 'print a JSON summary instead of progress')
@@ -89,6 +100,7 @@ function buildProgram(): Command {
       print(await cancelJob(ctx(), (ids as number[])[0]!));
     });
 
+  registerReceiveCommand(program);
   return program;
 }
 

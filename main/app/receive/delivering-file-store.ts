@@ -98,12 +98,7 @@ export class DeliveringFileStore extends FileStore {
     const check = checkRelativePath(targetNameOf(info.metadata, id));
     if (!check.ok) throw new Error(`the upload's file name is not allowed: ${check.reason}`);
     const realRoot = await realpath(this.root);
-    const folder = join(realRoot, ...check.segments.slice(0, -1));
-    await mkdir(folder, { recursive: true });
-    const realFolder = await realpath(folder);
-    if (realFolder !== realRoot && !realFolder.startsWith(realRoot + sep)) {
-      throw new Error('the upload’s folder leads outside the receive folder (through a symbolic link)');
-    }
+    const realFolder = await folderInside(realRoot, check.segments.slice(0, -1));
     const source = join(this.staging, id);
     const placed = await placeWithoutOverwriting(source, realFolder, check.segments.at(-1)!);
     const deliveredPath = relative(realRoot, placed).split(sep).join('/');
@@ -139,6 +134,22 @@ Object.defineProperty(DeliveringFileStore.prototype, 'checkOrCreateDirectory', {
 function deliveredUpload(info: StoredInfo, path: string): Upload {
   const size = info.size ?? 0;
   return new Upload({ id: info.id, size, offset: size, metadata: info.metadata, creation_date: info.creation_date, storage: { type: 'file', path } });
+}
+
+/**
+ * Creates root/a/b/… one level at a time, checking each level before going deeper, so that a symbolic link inside the
+ * receive folder can never make us create or write anything outside it.
+ */
+async function folderInside(realRoot: string, segments: readonly string[]): Promise<string> {
+  let folder = realRoot;
+  for (const segment of segments) {
+    await mkdir(join(folder, segment)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    folder = await realpath(join(folder, segment));
+    if (!folder.startsWith(realRoot + sep)) throw new Error('the upload’s folder leads outside the receive folder (through a symbolic link)');
+  }
+  return folder;
 }
 
 /**

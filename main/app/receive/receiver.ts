@@ -23,6 +23,8 @@ export interface ReceiverOptions {
   log?: (line: string) => void;
   /** How often expired uploads are removed. Default hourly. */
   sweepEveryMs?: number;
+  /** Embedded in a command that should exit when its own work is done: the listener does not keep the process alive. */
+  isBackground?: boolean;
 }
 
 export interface Receiver {
@@ -90,6 +92,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     http.once('listening', resolveListen);
     http.once('error', (error: NodeJS.ErrnoException) => rejectListen(listenError(error, host, options.port)));
   });
+  if (options.isBackground) http.unref();
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const sweeper = setInterval(() => void store.sweep(Date.now()), options.sweepEveryMs ?? 60 * 60 * 1000);

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import type { EngineEvent } from '../../engine/engine-events.js';
 import type { StartLiveWatch } from '../../watch/live-watch.js';
 import { WatchService } from '../../watch/watch-service.js';
@@ -59,7 +60,7 @@ export async function runServe(input: ServeInput): Promise<void> {
     events: onWatchEvent,
     onJobsQueued: () => scheduler.wake(),
     startLiveWatch: input.startLiveWatch,
-    excludedDirs: [ctx.dataDir],
+    excludedDirs: [ctx.dataDir, realpathOr(ctx.dataDir)],
   });
   if (signal.aborted) return;
   const watches = ctx.store.watches.list();
@@ -77,4 +78,13 @@ export async function runServe(input: ServeInput): Promise<void> {
   await service.stop();
   await queue;
   log('hoist serve: stopped');
+}
+
+/** Watched folders are stored as real paths; the data folder must be compared the same way. */
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }

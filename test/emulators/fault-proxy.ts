@@ -1,0 +1,96 @@
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FaultInjector, ThroughputCap, sendEarlyFault } from './faults.js';
+
+export interface ProxiedRequest {
+  op: string;
+  method: string;
+  path: string;
+  status: number;
+  bodyBytes: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * Puts fault injection and a throughput cap in front of a real server (the @tus/server receiver), so the same faults
+ * the emulators produce can be aimed at it. `opOf` names each request for fault rules.
+ */
+export class FaultProxy {
+  readonly faults = new FaultInjector();
+  readonly requests: ProxiedRequest[] = [];
+  private readonly cap = new ThroughputCap(undefined);
+  private readonly server = createServer((req, res) => this.handle(req, res));
+  private upstreamPort = 0;
+
+  private constructor(private readonly opOf: (req: IncomingMessage) => string) {}
+
+  static async start(upstreamUrl: string, opOf: (req: IncomingMessage) => string): Promise<FaultProxy> {
+    const proxy = new FaultProxy(opOf);
+    proxy.upstreamPort = Number(new URL(upstreamUrl).port);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  setThroughput(bytesPerSec: number | undefined): void {
+    this.cap.bytesPerSec = bytesPerSec;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const op = this.opOf(req);
+    const record: ProxiedRequest = { op, method: req.method ?? '', path: req.url ?? '', status: 0, bodyBytes: 0, headers: {} };
+    this.requests.push(record);
+    const action = this.faults.take(op);
+    if (sendEarlyFault(action, req, res, (status) => ({ error: `injected ${status}` }))) {
+      req.on('data', (chunk: Buffer) => (record.bodyBytes += chunk.length));
+      res.on('finish', () => (record.status = res.statusCode));
+      return;
+    }
+    const start = () => {
+      // Host stays 127.0.0.1 so the receiver's loopback check passes; the port is the proxy's own business.
+      const upstream = httpRequest(
+        { host: '127.0.0.1', port: this.upstreamPort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${this.upstreamPort}` } },
+        (reply) => {
+          record.status = reply.statusCode ?? 0;
+          record.headers = reply.headers;
+          if (action?.type === 'apply-then-fail' || action?.type === 'malformed-json') {
+            reply.resume();
+            const status = action.type === 'apply-then-fail' ? action.status : reply.statusCode ?? 200;
+            res.writeHead(status, { 'content-type': 'text/plain' }).end(action.type === 'malformed-json' ? '<html>oops' : 'injected');
+            return;
+          }
+          const headers = { ...reply.headers };
+          // Location headers name the upstream; clients must come back through the proxy.
+          if (typeof headers.location === 'string') headers.location = headers.location.replace(`:${this.upstreamPort}`, `:${this.port}`);
+          res.writeHead(reply.statusCode ?? 502, headers);
+          reply.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.on('data', (chunk: Buffer) => {
+        record.bodyBytes += chunk.length;
+        const waitMs = this.cap.reserve(chunk.length, Date.now());
+        if (waitMs > 0) {
+          req.pause();
+          setTimeout(() => req.resume(), waitMs);
+        }
+        upstream.write(chunk);
+      });
+      req.on('end', () => upstream.end());
+      req.on('aborted', () => upstream.destroy());
+      req.on('close', () => {
+        if (!req.complete) upstream.destroy();
+      });
+    };
+    if (action?.type === 'delay') setTimeout(start, action.ms);
+    else start();
+  }
+}
