@@ -116,21 +116,3 @@ function missingBytes(fromBytes: number, toBytes: number): UploadFailure {
   return new UploadFailure({ kind: 'retry', reason: `Box holds no ${what}; re-checking which parts it has` });
 }
 
-/** Resolves after ms, or rejects with the signal's reason as soon as it aborts (pause, cancel). */
-export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -5,6 +5,7 @@ import type { EngineEvent } from '../../main/engine/engine-events.js';
 import type { UploadProtocol } from '../../main/protocols/upload-protocol.js';
 import { Store } from '../../main/store/store.js';
 import type { RetryPolicy } from '../../main/domain/backoff.js';
+import { sleepUnlessAborted } from '../../main/protocols/abortable-sleep.js';
 
 /** The real engine and store in-process, with a fast sleep that still honours pause/cancel. */
 export interface Harness {
@@ -26,20 +27,11 @@ export function makeHarness(dir: string, protocol: UploadProtocol, retryPolicy?:
     protocolFor: () => protocol,
     nowMs: Date.now,
     rand: () => 0.5,
-    sleep: (ms, signal) =>
-      new Promise((resolve, reject) => {
-        delaysMs.push(ms);
-        if (signal.aborted) return reject(signal.reason);
-        const onAbort = () => {
-          clearTimeout(timer);
-          reject(signal.reason);
-        };
-        const timer = setTimeout(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        }, Math.min(ms, 5));
-        signal.addEventListener('abort', onAbort, { once: true });
-      }),
+    // Records what the engine asked for, waits at most 5 ms: retries stay fast, pause/cancel still interrupt.
+    sleep: (ms, signal) => {
+      delaysMs.push(ms);
+      return sleepUnlessAborted(Math.min(ms, 5), signal);
+    },
     events: (e) => events.push(e),
     pid: process.pid,
     isPidAlive: () => false,

@@ -10,6 +10,7 @@ import { Store } from '../../store/store.js';
 import { defaultDataDir } from '../data-dir.js';
 import { protocolFor } from '../protocol-factory.js';
 import { SecretStore } from '../secret-store.js';
+import { sleepUnlessAborted } from '../../protocols/abortable-sleep.js';
 import { ensureLocalDestination } from '../receive/local-destination.js';
 import { credentialsFor, usesSignIn } from '../credentials/credentials-registry.js';
 
@@ -49,19 +50,7 @@ export function makeScheduler(ctx: CliContext, events: EngineEventSink, maxConcu
     },
     nowMs: Date.now,
     rand: randomFloat,
-    sleep: (ms, signal) =>
-      new Promise((resolveSleep, reject) => {
-        if (signal.aborted) return reject(signal.reason);
-        const timer = setTimeout(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolveSleep();
-        }, ms);
-        const onAbort = () => {
-          clearTimeout(timer);
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-      }),
+    sleep: sleepUnlessAborted,
     events,
     pid: process.pid,
     isPidAlive,
