@@ -70,15 +70,26 @@ export class Scheduler {
    */
   async runQueue(signal: AbortSignal, lookEveryMs = 2_000): Promise<void> {
     const active = new Map<number, Promise<JobOutcome>>();
+    // Jobs another process holds (a `hoist upload` in a terminal): looked at again only after a while, not in a hot loop.
+    const busyUntilMs = new Map<number, number>();
     while (!signal.aborted) {
-      const runnable = this.deps.store.jobs.listByState(['queued', 'running']).filter((j) => !active.has(j.id));
+      const nowMs = this.deps.nowMs();
+      for (const [id, untilMs] of busyUntilMs) if (untilMs <= nowMs) busyUntilMs.delete(id);
+      const free = this.deps.maxConcurrentFiles - active.size;
+      const skip = new Set([...active.keys(), ...busyUntilMs.keys()]);
+      const runnable = free > 0 ? this.deps.store.jobs.nextRunnable(free, skip) : [];
       for (const job of runnable) {
-        if (active.size >= this.deps.maxConcurrentFiles) break;
-        const run = this.runJob(job.id).finally(() => {
-          active.delete(job.id);
-          this.wake();
+        const run = this.runJob(job.id).then((outcome) => {
+          if (outcome.state === 'busy') busyUntilMs.set(job.id, this.deps.nowMs() + LEASE_TTL_MS);
+          return outcome;
         });
-        active.set(job.id, run);
+        active.set(
+          job.id,
+          run.finally(() => {
+            active.delete(job.id);
+            this.wake();
+          }),
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, lookEveryMs);

@@ -101,6 +101,14 @@ export class JobsRepo {
     return (this.db.prepare(`SELECT * FROM jobs WHERE state IN (${marks}) ORDER BY id`).all(...states) as Raw[]).map(toRow);
   }
 
+  /** The oldest runnable jobs, at most `limit` (the daemon's queue can hold a whole folder tree). */
+  nextRunnable(limit: number, excludeIds: ReadonlySet<number>): JobRow[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id LIMIT ?`)
+      .all(limit + excludeIds.size) as Raw[];
+    return rows.map(toRow).filter((j) => !excludeIds.has(j.id)).slice(0, limit);
+  }
+
   setState(id: number, state: JobState, nowMs: number, error?: { code: string; message: string } | null): void {
     this.db
       .prepare('UPDATE jobs SET state = ?, error_code = ?, error_message = ?, updated_at_ms = ? WHERE id = ?')

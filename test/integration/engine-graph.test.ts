@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { GraphEmulator } from '../emulators/graph-emulator.js';
 import { GraphProtocol } from '../../main/protocols/graph-protocol.js';
 import { makeHarness, type Harness } from '../support/engine-harness.js';
-import { removeDir, sha256File, tempDir, writeRandomFile } from '../support/cli.js';
+import { Scheduler } from '../../main/engine/scheduler.js';
+import { diskFileSource } from '../../main/engine/file-source.js';
+import { sleepUnlessAborted } from '../../main/protocols/abortable-sleep.js';
+import { removeDir, sha256File, tempDir, waitFor, writeRandomFile } from '../support/cli.js';
 
 const FRAGMENT = 327_680 * 2;
 const MiB = 1024 * 1024;
@@ -171,5 +174,40 @@ describe('engine + Graph under faults', () => {
     expect(outcomes.map((o) => o.state)).toEqual(['done', 'done', 'done', 'done']);
     const byPath = new Map(emulator.items().map((i) => [i.path, i.sha256]));
     for (const [i, p] of files.entries()) expect(byPath.get(`/m${i}.bin`)).toBe(await sha256File(p));
+  });
+
+  it('daemon mode: runs queued jobs as they appear, and does not spin on a job another live process holds', async () => {
+    const held = await h.addJob(file, '/held.bin');
+    h.store.jobs.tryLease(held, 999_999, Date.now(), 60_000, () => true);
+    const scheduler = new Scheduler({
+      store: h.store,
+      files: diskFileSource,
+      protocolFor: () => new GraphProtocol({ endpoint: emulator.graphBaseUrl, conflictBehavior: 'replace', fragmentSizeBytes: FRAGMENT, accessToken: async () => 'graph-test-token' }),
+      nowMs: Date.now,
+      rand: () => 0.5,
+      sleep: (ms, signal) => sleepUnlessAborted(Math.min(ms, 5), signal),
+      events: () => undefined,
+      pid: process.pid,
+      isPidAlive: (pid) => pid === 999_999 || pid === process.pid,
+    });
+    let leaseTries = 0;
+    const tryLease = h.store.jobs.tryLease.bind(h.store.jobs);
+    h.store.jobs.tryLease = (...args) => {
+      leaseTries++;
+      return tryLease(...args);
+    };
+    const stop = new AbortController();
+    const loop = scheduler.runQueue(stop.signal, 50);
+    const other = join(work, 'other.bin');
+    writeRandomFile(other, MiB);
+    const queued = await h.addJob(other, '/other.bin');
+    scheduler.wake();
+    await waitFor(() => h.store.jobs.get(queued)!.state === 'done', 10_000, 'the queued job to finish');
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    await loop;
+    expect(h.store.jobs.get(held)!.state).toBe('queued');
+    // about one look at the held job, not thousands
+    expect(leaseTries).toBeLessThan(10);
   });
 });

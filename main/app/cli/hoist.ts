@@ -5,6 +5,8 @@ import { translateDbError } from '../../store/open-database.js';
 import { openContext, type CliContext } from './cli-context.js';
 import { registerLoginCommand } from './login-command.js';
 import { registerReceiveCommand } from './receive-command.js';
+import { registerServeCommand } from './serve-command.js';
+import { registerWatchCommands } from './watch-commands.js';
 import { destAdd, destList, destRemove, SUPPORTED_PROVIDERS, type DestAddOptions } from './dest-commands.js';
 import { cancelJob, parseIds, pauseJobs, resumeJobs, status, uploadFiles, type RunResult } from './upload-commands.js';
 
@@ -101,6 +103,8 @@ function buildProgram(): Command {
     });
 
   registerReceiveCommand(program);
+  registerWatchCommands(program, ctx);
+  registerServeCommand(program, ctx);
   return program;
 }
 

@@ -21,8 +21,15 @@ export function describeServeEvent(store: Store, event: EngineEvent | WatchEvent
         `[watch ${event.watchId}] ${event.isFull ? 'scanned' : 'scanned a new folder:'} ${event.files} file(s) in ${(event.durationMs / 1000).toFixed(1)} s: ` +
         `${event.changed} new or changed, ${event.deleted} deleted${event.renamed ? ` (${event.renamed} renamed)` : ''}, ${event.ignored} ignored`
       );
-    case 'files-queued':
-      return `[watch ${event.watchId}] queued ${event.queued}${event.pending ? `, ${event.pending} waiting for room in the queue` : ''}${event.renamed ? `, ${event.renamed} renamed` : ''}${event.restored ? `, ${event.restored} restored unchanged (not re-sent)` : ''}`;
+    case 'files-queued': {
+      const parts = [
+        event.queued ? `queued ${event.queued} upload(s)` : '',
+        event.pending ? `found ${event.pending} file(s) to upload (queued as the queue has room)` : '',
+        event.renamed ? `${event.renamed} of them renamed` : '',
+        event.restored ? `${event.restored} restored unchanged (not re-sent)` : '',
+      ].filter(Boolean);
+      return `[watch ${event.watchId}] ${parts.join(', ')}`;
+    }
     case 'files-deleted':
       return `[watch ${event.watchId}] ${event.count} file(s) deleted locally: recorded${event.isMirrorRequested ? '' : ', remote copies kept'}`;
     case 'file-unsettled':
