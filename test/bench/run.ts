@@ -10,9 +10,13 @@ import { renderTable, type Bench, type BenchContext, type BenchSection, type Fix
 import { Cleanup } from './cleanup.js';
 import { writeRandomFile, type TestFile } from './files.js';
 import { graphBench } from './graph-bench.js';
+import { tusBench } from './tus-bench.js';
+import { s3Bench } from './s3-bench.js';
+import { boxBench } from './box-bench.js';
+import { apideckBench } from './apideck-bench.js';
 
 /** Later modules (tus vs tus-js-client, S3 vs @aws-sdk/lib-storage, Box/Apideck vs curl) are appended here. */
-const BENCHES: Bench[] = [graphBench];
+const BENCHES: Bench[] = [graphBench, tusBench, s3Bench, boxBench, apideckBench];
 
 function makeFixtures(cleanup: Cleanup, log: (m: string) => void): Fixtures {
   let dir: string | undefined;

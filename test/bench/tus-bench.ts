@@ -262,7 +262,7 @@ async function killAndResume(env: TusEnv, file: TestFile, tool: typeof HOIST | t
   };
   env.section.details.push(
     `tus kill at 50 % (${tool}): killed once the receiver held ≥ ${fmt.mib(killAt)}; after the kill it held ${held} bytes ` +
-      `(${result.heldAtKillPct.toFixed(1)} %) of the ${countedAtKill} PATCH bytes the proxy had passed on (${result.droppedAtKillBytes} dropped by the receiver); ` +
+      `(${result.heldAtKillPct.toFixed(1)} %) of the ${countedAtKill} PATCH bytes the proxy had passed on (${result.droppedAtKillBytes} never reached its file: on an aborted PATCH @tus/server unpipes the request and discards what its stream buffers held); ` +
       `the re-run took ${(resumed.wallMs / 1000).toFixed(2)} s (peak RSS ${fmt.mib(resumed.peakRssBytes)}); ${result.uploads} upload(s), ${result.patches} PATCHes, ` +
       `${patchBytesTotal} PATCH bytes for a ${file.sizeBytes}-byte file → re-sent ${result.resentBytes} bytes` +
       (hoistBytesSentTotal !== undefined ? `; hoist counts ${hoistBytesSentTotal} bytes sent` : ''),
