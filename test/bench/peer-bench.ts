@@ -189,13 +189,18 @@ export function comparisonRows(t: Throughput, opts: { prefix: string; hoist: str
     { label: `${opts.prefix}: hoist upload (best of ${n})`, measured: `${fmt.mbps(hoist.best.mbps)} (median ${hoist.medianMbps.toFixed(1)})` },
     {
       label: `  ratio hoist/${opts.peer} (best/best)`,
-      measured: `${ratio.toFixed(2)} (median ${(hoist.medianMbps / peer.medianMbps).toFixed(2)})`,
+      measured: `${ratioText(ratio)} (median ${ratioText(hoist.medianMbps / peer.medianMbps)})`,
       target: `≥ ${opts.targetRatio.toFixed(1)}`,
       met: ratio >= opts.targetRatio,
     },
     { label: `  peak RSS hoist / ${opts.peer} (max)`, measured: `${fmt.mib(hoist.peakRssBytes)} / ${fmt.mib(peer.peakRssBytes)}` },
     { label: `  client CPU per GiB hoist / ${opts.peer}`, measured: `${hoist.medianCpuPerGiB.toFixed(2)} s / ${peer.medianCpuPerGiB.toFixed(2)} s (medians)` },
   ];
+}
+
+/** Two decimals, rounded down: a ratio printed as the target value has met it (0.7996 prints 0.79, not 0.80 + MISSED). */
+export function ratioText(ratio: number): string {
+  return Number.isFinite(ratio) ? (Math.floor(ratio * 100) / 100).toFixed(2) : 'n/a';
 }
 
 /** Rows for a further reference tool measured in the same rounds (rclone next to lib-storage). */
@@ -208,7 +213,7 @@ export function extraPeerRows(t: Throughput, opts: { prefix: string; hoist: stri
     { label: `${opts.prefix}: ${opts.peerLabel} (best of ${peer.runs.length})`, measured: `${fmt.mbps(peer.best.mbps)} (median ${peer.medianMbps.toFixed(1)})` },
     {
       label: `  ratio hoist/${opts.peer} (best/best)`,
-      measured: `${ratio.toFixed(2)} (median ${(hoist.medianMbps / peer.medianMbps).toFixed(2)})`,
+      measured: `${ratioText(ratio)} (median ${ratioText(hoist.medianMbps / peer.medianMbps)})`,
       target: `≥ ${opts.targetRatio.toFixed(1)}`,
       met: ratio >= opts.targetRatio,
     },

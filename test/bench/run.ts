@@ -14,9 +14,10 @@ import { tusBench } from './tus-bench.js';
 import { s3Bench } from './s3-bench.js';
 import { boxBench } from './box-bench.js';
 import { apideckBench } from './apideck-bench.js';
+import { watchBench } from './watch-bench.js';
 
 /** Later modules (tus vs tus-js-client, S3 vs @aws-sdk/lib-storage, Box/Apideck vs curl) are appended here. */
-const BENCHES: Bench[] = [graphBench, tusBench, s3Bench, boxBench, apideckBench];
+const BENCHES: Bench[] = [graphBench, tusBench, s3Bench, boxBench, apideckBench, watchBench];
 
 function makeFixtures(cleanup: Cleanup, log: (m: string) => void): Fixtures {
   let dir: string | undefined;

@@ -78,12 +78,14 @@ async function runS3Bench(ctx: BenchContext): Promise<BenchSection> {
   try {
     await step(env, 'S3 warm-up', () => warmUp(env, tools));
     const throughput = await step(env, 'S3 throughput', () => alternatingRuns(env, 'S3 1 GiB', file, tools, runCount(ctx.env)));
-    section.rows.push(...rowsFor(throughput, rclone));
+    const listParts = await step(env, 'S3 test server ListParts cost', () => listPartsCost(env));
+    section.rows.push(...rowsFor(throughput, rclone, listParts));
     section.json = {
       fileBytes: file.sizeBytes,
       partBytes: 16 * MiB,
       queueSize: 4,
       rclone: rclone.path ? { path: rclone.path, version: rclone.version } : { skipped: rclone.reason },
+      testServerListParts: listParts ?? null,
       throughput: throughput && throughputJson(throughput, [{ hoist: HOIST, peer: LIB_STORAGE }, { hoist: HOIST, peer: RCLONE }]),
     };
   } finally {
@@ -181,6 +183,59 @@ async function warmUp(env: S3Env, tools: readonly Tool[]): Promise<void> {
   }
 }
 
+interface ListPartsCost {
+  parts: number;
+  partBytes: number;
+  /** Best of 3 ListParts calls. */
+  ms: number;
+  msPerGiB: number;
+}
+
+/**
+ * What one ListParts costs on this test server: its shim lists parts by reading every stored part file and MD5-ing it
+ * (s3rver has no ListParts), so the call takes time in proportion to the bytes uploaded, which real S3 does not. Hoist
+ * calls ListParts once before CompleteMultipartUpload (the server is the truth); lib-storage never does. Measured on a
+ * small upload (4 × 16 MiB) and scaled to a GiB, so the table can say how much of Hoist's wall time is this.
+ */
+async function listPartsCost(env: S3Env): Promise<ListPartsCost> {
+  const sdk = await import('@aws-sdk/client-s3');
+  const { endpoint, bucket } = env.s3.info;
+  const client = new sdk.S3Client({
+    endpoint,
+    region: REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    requestHandler: { requestTimeout: 60_000 },
+  });
+  const Key = 'listparts-probe/probe.bin';
+  const parts = 4;
+  const partBytes = 16 * MiB;
+  try {
+    const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key }));
+    if (!UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
+    const body = Buffer.alloc(partBytes, 0x5a);
+    for (let n = 1; n <= parts; n++) await client.send(new sdk.UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: n, Body: body }));
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const listed = await client.send(new sdk.ListPartsCommand({ Bucket: bucket, Key, UploadId }));
+      best = Math.min(best, performance.now() - started);
+      if (listed.Parts?.length !== parts) throw new Error(`ListParts listed ${listed.Parts?.length ?? 0} parts, expected ${parts}`);
+    }
+    await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId }));
+    const msPerGiB = (best * GiB) / (parts * partBytes);
+    env.section.details.push(
+      `  test-server note: ListParts over ${parts} × 16 MiB parts took ${best.toFixed(0)} ms (best of 3) = ${(msPerGiB / 1000).toFixed(2)} s per GiB of parts: ` +
+        'the shim reads and MD5s every part file. Hoist calls ListParts once before completing, lib-storage never, so each hoist run above ' +
+        'includes about that much server time that real S3 would not charge.',
+    );
+    return { parts, partBytes, ms: best, msPerGiB };
+  } finally {
+    client.destroy();
+  }
+}
+
 interface RcloneLookup {
   path?: string;
   version?: string;
@@ -203,9 +258,10 @@ function findRclone(): RcloneLookup {
   return { reason: `rclone is not installed; ${offer}` };
 }
 
-function rowsFor(t: Throughput | undefined, rclone: RcloneLookup): ResultRow[] {
+function rowsFor(t: Throughput | undefined, rclone: RcloneLookup, listParts: ListPartsCost | undefined): ResultRow[] {
   if (!t) return [{ label: 'S3 1 GiB: lib-storage / hoist throughput', measured: 'FAILED' }];
   const rows = comparisonRows(t, { prefix: 'S3 1 GiB', hoist: HOIST, peer: LIB_STORAGE, peerLabel: '@aws-sdk/lib-storage', targetRatio: TARGET_RATIO });
+  if (listParts) rows.push({ label: '  test-server ListParts inside each hoist run', measured: `≈ ${(listParts.msPerGiB / 1000).toFixed(1)} s per GiB` });
   if (rclone.path) rows.push(...extraPeerRows(t, { prefix: 'S3 1 GiB', hoist: HOIST, peer: RCLONE, peerLabel: 'rclone copyto', targetRatio: TARGET_RATIO }));
   else rows.push({ label: 'S3 1 GiB: rclone', measured: 'skipped (not installed)' });
   return rows;
