@@ -3,9 +3,7 @@ import { GRAPH_DEFAULT_FRAGMENT_BYTES } from '../domain/part-plan.js';
 import { GraphProtocol, type ConflictBehavior } from '../protocols/graph-protocol.js';
 import type { UploadProtocol } from '../protocols/upload-protocol.js';
 import { ApideckProtocol, DEFAULT_APIDECK_ENDPOINT } from '../protocols/apideck-protocol.js';
-import { S3Protocol } from '../protocols/s3-protocol.js';
 import { TusProtocol } from '../protocols/tus-protocol.js';
-import { LocalTusProtocol } from './receive/local-destination.js';
 import { BoxProtocol, DEFAULT_BOX_API_ENDPOINT, DEFAULT_BOX_UPLOAD_ENDPOINT, type BoxConflictPolicy } from '../protocols/box-protocol.js';
 import type { DestinationRow } from '../store/destinations-repo.js';
 import type { SecretStore } from './secret-store.js';
@@ -36,7 +34,11 @@ export function tokenResolver(dest: DestinationRow, secrets: SecretStore, env: N
   };
 }
 
-export function protocolFor(dest: DestinationRow, secrets: SecretStore, env: NodeJS.ProcessEnv): UploadProtocol {
+/**
+ * The adapter for a destination. The AWS SDK and the embedded tus server are loaded only for destinations that need
+ * them: every Hoist process would otherwise carry tens of MiB it never uses.
+ */
+export async function protocolFor(dest: DestinationRow, secrets: SecretStore, env: NodeJS.ProcessEnv): Promise<UploadProtocol> {
   switch (dest.provider) {
     case 'graph':
       return new GraphProtocol({
@@ -63,7 +65,8 @@ export function protocolFor(dest: DestinationRow, secrets: SecretStore, env: Nod
         conflictPolicy: (dest.config.conflictPolicy as BoxConflictPolicy | undefined) ?? 'version',
         accessToken: tokenResolver(dest, secrets, env),
       });
-    case 's3':
+    case 's3': {
+      const { S3Protocol } = await import('../protocols/s3-protocol.js');
       return new S3Protocol({
         endpoint: typeof dest.config.endpoint === 'string' ? dest.config.endpoint : undefined,
         region: String(dest.config.region ?? 'us-east-1'),
@@ -74,8 +77,12 @@ export function protocolFor(dest: DestinationRow, secrets: SecretStore, env: Nod
         secretAccessKey: tokenResolver(dest, secrets, env),
         partSizeBytes: typeof dest.config.partSizeBytes === 'number' ? dest.config.partSizeBytes : undefined,
       });
+    }
     case 'tus': {
-      if (dest.config.embedded === true) return new LocalTusProtocol(String(dest.config.dir));
+      if (dest.config.embedded === true) {
+        const { LocalTusProtocol } = await import('./receive/local-destination.js');
+        return new LocalTusProtocol(String(dest.config.dir));
+      }
       const token = tokenNow(dest, secrets, env);
       return new TusProtocol({
         endpoint: String(dest.config.endpoint),

@@ -12,7 +12,8 @@ import { CancelRequested, PauseRequested, ShutdownRequested, isStopSignal } from
 export interface SchedulerDeps {
   store: Store;
   files: FileSource;
-  protocolFor: (job: JobRow) => UploadProtocol;
+  /** The adapter for a job's destination (may load it on first use). */
+  protocolFor: (job: JobRow) => UploadProtocol | Promise<UploadProtocol>;
   nowMs: () => number;
   rand: () => number;
   /** Resolves after ms, or rejects with the signal's reason when it aborts first. */
@@ -153,7 +154,16 @@ export class Scheduler {
 
   private async attemptUntilSettled(job: JobRow, signal: AbortSignal): Promise<JobOutcome> {
     const { store, events } = this.deps;
-    const protocol = this.deps.protocolFor(job);
+    let protocol: UploadProtocol;
+    try {
+      protocol = await this.deps.protocolFor(job);
+    } catch (error) {
+      // A destination removed or misconfigured since the job was queued: this job fails, the others go on.
+      const failure = toFailure(error);
+      const code = failure.kind === 'fatal' ? failure.code : 'invalid-argument';
+      store.jobs.setState(job.id, 'failed', this.deps.nowMs(), { code, message: failure.reason });
+      return this.settle(job.id, 'failed', failure.reason);
+    }
     const counters: RetryCounters = { attempts: 0, rateLimited: 0, sessionRestarts: 0 };
     let authRefreshes = 0;
     let progressed = false;

@@ -14,6 +14,8 @@ export const apideckFixture: ConformanceFixture = {
     return {
       partBytes: PART,
       inFlightParts: 4,
+      // uploaded_byte_range covers only the contiguous prefix: parts stored after a gap (up to 3 with 4 in flight) go again.
+      resendableParts: 7,
       protocol: () => new ApideckProtocol(config),
       destAddArgs: () => ['--provider', 'apideck', '--endpoint', em.url, '--token', 'apideck-test-key', '--app-id', 'test-app', '--consumer-id', 'test-consumer', '--service-id', 'box'],
       async committedSha256(remotePath) {

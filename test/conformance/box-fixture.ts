@@ -15,6 +15,7 @@ export const boxFixture: ConformanceFixture = {
     return {
       partBytes: PART,
       inFlightParts: 4,
+      resendableParts: 4,
       protocol: () =>
         new BoxProtocol({ uploadEndpoint: em.uploadBaseUrl, apiEndpoint: em.apiBaseUrl, folderId: '0', conflictPolicy: 'version', accessToken: async () => 'box-test-token', sleep: async () => undefined }),
       destAddArgs: () => ['--provider', 'box', '--endpoint', em.uploadBaseUrl, '--api-endpoint', em.apiBaseUrl, '--token', 'box-test-token'],

@@ -16,6 +16,8 @@ export interface ServerUnderTest {
   partBytes: number;
   /** Parts one file may have in flight at once. */
   inFlightParts: number;
+  /** Most parts a resume after kill -9 may send again (in flight, plus what the protocol cannot report as held). */
+  resendableParts: number;
   /** sha256 of the committed file at remotePath, or undefined when there is none. */
   committedSha256(remotePath: string): Promise<string | undefined>;
   /** Every upload body byte the server received (accepted or not). */

@@ -14,6 +14,7 @@ export const graphFixture: ConformanceFixture = {
     return {
       partBytes: FRAGMENT,
       inFlightParts: 1,
+      resendableParts: 1,
       protocol: () =>
         new GraphProtocol({ endpoint: em.graphBaseUrl, conflictBehavior: 'replace', fragmentSizeBytes: FRAGMENT, accessToken: async () => 'graph-test-token' }),
       destAddArgs: () => ['--provider', 'graph', '--endpoint', em.graphBaseUrl, '--token', 'graph-test-token', '--fragment-size', String(FRAGMENT)],

@@ -18,6 +18,7 @@ export const s3Fixture: ConformanceFixture = {
     return {
       partBytes: PART,
       inFlightParts: 4,
+      resendableParts: 4,
       protocol: () =>
         new S3Protocol({
           endpoint: server.endpoint,

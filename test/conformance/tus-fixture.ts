@@ -23,6 +23,7 @@ export const tusFixture: ConformanceFixture = {
     return {
       partBytes: CHUNK,
       inFlightParts: 1,
+      resendableParts: 1,
       protocol: () => new TusProtocol({ endpoint, chunkSizeBytes: CHUNK }),
       destAddArgs: () => ['--provider', 'tus', '--endpoint', endpoint, '--part-size', String(CHUNK)],
       async committedSha256(remotePath) {

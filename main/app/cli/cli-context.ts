@@ -11,7 +11,7 @@ import { defaultDataDir } from '../data-dir.js';
 import { protocolFor } from '../protocol-factory.js';
 import { SecretStore } from '../secret-store.js';
 import { sleepUnlessAborted } from '../../protocols/abortable-sleep.js';
-import { ensureLocalDestination } from '../receive/local-destination.js';
+import { ensureLocalDestination } from '../receive/local-default.js';
 import { credentialsFor, usesSignIn } from '../credentials/credentials-registry.js';
 
 export interface CliContext {
@@ -43,10 +43,10 @@ export function makeScheduler(ctx: CliContext, events: EngineEventSink, maxConcu
   return new Scheduler({
     store: ctx.store,
     files: diskFileSource,
-    protocolFor: (job) => {
+    protocolFor: async (job) => {
       const dest = ctx.store.destinations.byId(job.destinationId);
       if (!dest) throw new HoistError('not-found', `The destination of upload ${job.id} was removed.`);
-      return protocolFor(dest, ctx.secrets, ctx.env);
+      return await protocolFor(dest, ctx.secrets, ctx.env);
     },
     nowMs: Date.now,
     rand: randomFloat,

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HoistError } from '../../domain/hoist-error.js';
 import { isLoopbackHost } from '../receive/request-guard.js';
-import { startReceiver, type Receiver } from '../receive/receiver.js';
+import type { Receiver } from '../receive/receiver.js';
 
 export interface ReceiveOptions {
   dir: string;
@@ -41,6 +41,8 @@ export async function openReceiver(opts: ReceiveOptions, env: NodeJS.ProcessEnv,
   if (!isLocal && !token) {
     throw new HoistError('invalid-argument', `--host ${opts.host} makes the receiver reachable from the network: give --token-env <variable> (or --token) so only your clients can upload.`);
   }
+  // Loaded on demand: @tus/server is heavy and every other command can do without it.
+  const { startReceiver } = await import('../receive/receiver.js');
   const receiver = await startReceiver({
     dir: opts.dir,
     port: opts.port,

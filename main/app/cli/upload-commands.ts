@@ -144,6 +144,6 @@ export async function cancelJob(ctx: CliContext, id: number): Promise<string> {
   if (job.state === 'done' || job.state === 'cancelled') return `Upload ${id} is already ${job.state}.`;
   ctx.store.jobs.setState(id, 'cancelled', Date.now());
   const dest = ctx.store.destinations.byId(job.destinationId);
-  if (dest) await abortServerSession(ctx.store, id, protocolFor(dest, ctx.secrets, ctx.env));
+  if (dest) await abortServerSession(ctx.store, id, await protocolFor(dest, ctx.secrets, ctx.env));
   return `Cancelled upload ${id}; the server session was discarded.`;
 }

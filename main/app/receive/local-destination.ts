@@ -1,24 +1,7 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { TusProtocol } from '../../protocols/tus-protocol.js';
 import type { PartBody, RemoteItem, ServerState, SessionHandle, UploadProtocol, UploadTarget, LocalFileDigests } from '../../protocols/upload-protocol.js';
 import type { PartRow } from '../../store/sessions-repo.js';
-import type { Store } from '../../store/store.js';
-import { startReceiver, type Receiver } from './receiver.js';
-
-/** The folder the out-of-the-box `local` destination fills. */
-export const DEFAULT_LOCAL_DIR = join(homedir(), 'Hoist Uploads');
-const OFFERED_KEY = 'local-destination-offered';
-
-/**
- * A new user gets one destination that needs no account: `local`, a tus receiver embedded in Hoist that files uploads
- * into a folder on this machine. Created once; if the user removes it, it stays removed.
- */
-export function ensureLocalDestination(store: Store, dir = DEFAULT_LOCAL_DIR): void {
-  if (store.settings.get(OFFERED_KEY)) return;
-  if (!store.destinations.byName('local')) store.destinations.add('local', 'tus', { embedded: true, dir, endpoint: 'http://127.0.0.1/files/' }, Date.now());
-  store.settings.set(OFFERED_KEY, '1');
-}
+import type { Receiver } from './receiver.js';
 
 const receivers = new Map<string, Promise<Receiver>>();
 
@@ -69,7 +52,7 @@ export class LocalTusProtocol implements UploadProtocol {
     this.inner ??= (async () => {
       let receiver = receivers.get(this.dir);
       if (!receiver) {
-        receiver = startReceiver({ dir: this.dir, port: 0, isBackground: true });
+        receiver = import('./receiver.js').then(({ startReceiver }) => startReceiver({ dir: this.dir, port: 0, isBackground: true }));
         receivers.set(this.dir, receiver);
       }
       const { url } = await receiver;
