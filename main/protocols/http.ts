@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici';
+import { Agent as HttpAgent, request as httpRequestRaw, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequestRaw } from 'node:https';
 import { UploadFailure, parseRetryAfterMs } from '../domain/failure.js';
 
 export interface HttpReply {
@@ -17,41 +18,145 @@ export interface HttpRequestInit {
 
 // Replies we parse are small JSON documents; anything larger is not a reply we understand.
 const MAX_REPLY_BYTES = 4 * 1024 * 1024;
+/** No byte in either direction for this long (connecting, waiting for headers, a stalled body) ends the request. */
+const IDLE_TIMEOUT_MS = 120_000;
 
-const agent = new Agent({ keepAliveTimeout: 30_000, headersTimeout: 120_000, bodyTimeout: 120_000, connect: { timeout: 30_000 } });
+/*
+ * Node's own HTTP client with keep-alive agents. (undici was used first; loading it cost 85–135 ms of start-up per
+ * command, measured, against 5 ms for node:http, and every CLI run pays it before the first byte is sent.)
+ */
+const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, scheduling: 'lifo' as const };
+const httpAgent = new HttpAgent(agentOptions);
+const httpsAgent = new HttpsAgent(agentOptions);
+
+/** Errors raised by the body's source (the local file), passed through unchanged rather than called network errors. */
+const bodyErrors = new WeakSet<object>();
+
+class RequestTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+}
 
 /**
  * One HTTP exchange. Network failures become a classified `retry` failure; an abort (pause, cancel) is rethrown as the
- * signal's reason so callers can tell a pause from an error.
+ * signal's reason so callers can tell a pause from an error. A reply that arrives before the whole body was sent (a
+ * server refusing early) is still returned.
  */
 export async function httpRequest(url: string, init: HttpRequestInit): Promise<HttpReply> {
   try {
-    const res = await request(url, {
-      method: init.method,
-      headers: init.headers,
-      body: init.body as never,
-      signal: init.signal,
-      dispatcher: agent,
-    });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size <= MAX_REPLY_BYTES) chunks.push(chunk as Buffer);
-    }
-    return {
-      status: res.statusCode,
-      headers: res.headers,
-      text: Buffer.concat(chunks).toString('utf8'),
-      retryAfterMs: parseRetryAfterMs(res.headers['retry-after'], Date.now()),
-    };
+    if (init.signal.aborted) throw init.signal.reason;
+    return await exchange(url, init);
   } catch (error) {
     if (init.signal.aborted) throw init.signal.reason ?? error;
-    if (error instanceof UploadFailure) throw error;
+    if (error instanceof UploadFailure || bodyErrors.has(error as object)) throw error;
     const code = (error as { code?: string }).code;
     const host = safeHost(url);
     throw new UploadFailure({ kind: 'retry', reason: `network error talking to ${host}: ${code ?? (error as Error).message}` });
   }
+}
+
+function exchange(url: string, init: HttpRequestInit): Promise<HttpReply> {
+  const parsed = new URL(url);
+  const isHttps = parsed.protocol === 'https:';
+  if (!isHttps && parsed.protocol !== 'http:') return Promise.reject(new Error(`unsupported URL scheme ${parsed.protocol}`));
+  const headers: Record<string, string> = { ...init.headers };
+  const body = init.body;
+  const isFixedBody = typeof body === 'string' || Buffer.isBuffer(body);
+  if (isFixedBody && !hasHeader(headers, 'content-length')) headers['content-length'] = String(Buffer.byteLength(body));
+
+  return new Promise<HttpReply>((resolve, reject) => {
+    let isSettled = false;
+    let hasResponse = false;
+    let isBodySent = body === undefined || isFixedBody;
+    const settle = (error: unknown, reply?: HttpReply): void => {
+      if (isSettled) return;
+      isSettled = true;
+      init.signal.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve(reply!);
+    };
+    const request: ClientRequest = (isHttps ? httpsRequestRaw : httpRequestRaw)(parsed, {
+      method: init.method,
+      headers,
+      agent: isHttps ? httpsAgent : httpAgent,
+    });
+    const onAbort = (): void => {
+      request.destroy(init.signal.reason instanceof Error ? init.signal.reason : new Error('aborted'));
+      settle(init.signal.reason);
+    };
+    init.signal.addEventListener('abort', onAbort, { once: true });
+    request.setTimeout(IDLE_TIMEOUT_MS, () => request.destroy(new RequestTimeout(`no reply for ${IDLE_TIMEOUT_MS / 1000} s`)));
+    // Once the reply has begun, a failing upload side (a server that stopped reading) no longer matters: its reply does.
+    request.on('error', (error) => {
+      if (!hasResponse) settle(error);
+    });
+    request.on('response', (res: IncomingMessage) => {
+      hasResponse = true;
+      readReply(res).then(
+        (reply) => {
+          // The server answered before taking the whole body (an early refusal): this socket must not be reused.
+          if (!isBodySent) request.destroy();
+          settle(undefined, reply);
+        },
+        (error: unknown) => settle(error),
+      );
+    });
+    if (body === undefined) request.end();
+    else if (isFixedBody) request.end(body);
+    else {
+      writeStream(request, body, () => isSettled).then(
+        () => {
+          isBodySent = true;
+        },
+        (error: unknown) => {
+          // The body's source failed (the local file vanished or changed): end the exchange with that error.
+          if (typeof error === 'object' && error !== null) bodyErrors.add(error);
+          request.destroy();
+          settle(error);
+        },
+      );
+    }
+  });
+}
+
+async function writeStream(request: ClientRequest, body: AsyncIterable<Uint8Array>, isSettled: () => boolean): Promise<void> {
+  for await (const chunk of body) {
+    if (isSettled() || request.destroyed) return;
+    if (!request.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          request.off('drain', done);
+          request.off('close', done);
+          resolve();
+        };
+        request.on('drain', done);
+        request.on('close', done);
+      });
+    }
+  }
+  if (isSettled() || request.destroyed) return;
+  await new Promise<void>((resolve) => {
+    request.once('close', resolve);
+    request.end(resolve);
+  });
+}
+
+async function readReply(res: IncomingMessage): Promise<HttpReply> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= MAX_REPLY_BYTES) chunks.push(chunk);
+  }
+  return {
+    status: res.statusCode ?? 0,
+    headers: res.headers,
+    text: Buffer.concat(chunks).toString('utf8'),
+    retryAfterMs: parseRetryAfterMs(res.headers['retry-after'], Date.now()),
+  };
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((key) => key.toLowerCase() === name);
 }
 
 /** Host only: upload URLs carry credentials in their query, so they are never printed whole. */

@@ -3,7 +3,8 @@
  * and a final `BENCH_JSON {...}` line. Exits non-zero only when a run or a verification failed (a missed target is
  * printed as MISSED). Leaves nothing behind: temp dirs and child processes are removed on exit, error and Ctrl-C.
  *
- * Environment: BENCH_RUNS (alternating runs per tool, default 3, at least 2), BENCH_SKIP_4G=1 (skip the 4 GiB run).
+ * Environment: BENCH_RUNS (alternating runs per tool, default 3, at least 2), BENCH_SKIP_4G=1 (skip the 4 GiB run),
+ * BENCH_ONLY=graph,tus (run only those modules; ids: graph, tus, s3, box, apideck, watch).
  */
 import { join } from 'node:path';
 import { renderTable, type Bench, type BenchContext, type BenchSection, type Fixtures } from './bench.js';
@@ -46,7 +47,9 @@ async function main(): Promise<number> {
   const ctx: BenchContext = { cleanup, env: process.env, log, fixtures: makeFixtures(cleanup, log) };
   const sections: Array<{ bench: Bench; section: BenchSection }> = [];
   try {
+    const only = process.env.BENCH_ONLY?.split(',').map((id) => id.trim()).filter(Boolean);
     for (const bench of BENCHES) {
+      if (only && only.length > 0 && !only.includes(bench.id)) continue;
       log(`${bench.id}: ${bench.title}`);
       let section: BenchSection;
       try {
