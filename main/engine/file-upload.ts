@@ -8,7 +8,7 @@ import type { PartRow, SessionRow } from '../store/sessions-repo.js';
 import type { Store } from '../store/store.js';
 import type { LocalFileDigests, RemoteItem, SessionHandle, UploadProtocol, UploadTarget } from '../protocols/upload-protocol.js';
 import { createHash } from 'node:crypto';
-import { describeChange, sameIdentity, type FileSource } from './file-source.js';
+import { describeChange, sameIdentity, type FileReader, type FileSource } from './file-source.js';
 import type { EngineEventSink } from './engine-events.js';
 
 export interface FileUploadDeps {
@@ -60,7 +60,13 @@ async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: Uplo
   if (job.sizeBytes < protocol.minSessionBytes) {
     deps.events({ type: 'job-started', jobId: job.id, totalBytes: job.sizeBytes, ackedBytes: 0 });
     const fold = foldFor(protocol);
-    const item = await protocol.uploadWhole(target, hashed(deps, job, 0, job.sizeBytes, fold), signal);
+    const reader = deps.files.open(job.localPath);
+    let item: RemoteItem;
+    try {
+      item = await protocol.uploadWhole(target, hashed(deps, job, reader, 0, job.sizeBytes, fold), signal);
+    } finally {
+      await reader.close();
+    }
     await checkUnchanged();
     return finish(deps, job, protocol, item, fold, undefined, localDigests(deps, job));
   }
@@ -78,14 +84,20 @@ async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: Uplo
 
   // A session the server already completed needs no more bytes, whatever the database still lists as pending.
   const pending = item ? [] : parts.filter((p) => p.state === 'pending');
+  const parallel = protocol.maxParallelPartsFor?.(handleOf(session)) ?? protocol.maxParallelParts;
+  // One part at a time: the reader reads the next part's first chunk while the server acknowledges this one.
+  const reader = deps.files.open(job.localPath, parallel === 1 ? { sequentialUpToBytes: job.sizeBytes } : {});
   const runPart = async (part: PartRow) => {
     await checkUnchanged();
     if (signal.aborted) throw signal.reason;
-    const outcome = await sendPart(deps, job, protocol, session, part, target, signal);
+    const outcome = await sendPart(deps, job, protocol, session, part, target, reader, signal);
     if (outcome) item = outcome;
   };
-  const parallel = protocol.maxParallelPartsFor?.(handleOf(session)) ?? protocol.maxParallelParts;
-  await runPool(pending, parallel, runPart, signal);
+  try {
+    await runPool(pending, parallel, runPart, signal);
+  } finally {
+    await reader.close();
+  }
 
   // The last check before the server creates or we commit the file: never commit a mix of old and new bytes.
   await checkUnchanged();
@@ -192,13 +204,14 @@ async function sendPart(
   session: SessionRow,
   part: PartRow,
   target: UploadTarget,
+  reader: FileReader,
   signal: AbortSignal,
 ): Promise<RemoteItem | undefined> {
   deps.store.sessions.countAttempt(session.id, part.partIndex);
   const fold = foldFor(protocol);
   const outcome = await protocol.uploadPart(
     handleOf(session),
-    { partIndex: part.partIndex, offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes, data: hashed(deps, job, part.offsetBytes, part.sizeBytes, fold) },
+    { partIndex: part.partIndex, offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes, data: hashed(deps, job, reader, part.offsetBytes, part.sizeBytes, fold) },
     target,
     signal,
   );
@@ -253,11 +266,18 @@ async function restartOnNewSession(deps: FileUploadDeps, job: JobRow, protocol: 
 }
 
 /** Streams a range from disk, folding it into the part's QuickXorHash (when the protocol verifies one) and reporting bytes. */
-async function* hashed(deps: FileUploadDeps, job: JobRow, offsetBytes: number, sizeBytes: number, fold: QuickXorFold | undefined): AsyncIterable<Uint8Array> {
+async function* hashed(
+  deps: FileUploadDeps,
+  job: JobRow,
+  reader: FileReader,
+  offsetBytes: number,
+  sizeBytes: number,
+  fold: QuickXorFold | undefined,
+): AsyncIterable<Uint8Array> {
   let position = offsetBytes;
   let unrecorded = 0;
   try {
-    for await (const chunk of deps.files.read(job.localPath, offsetBytes, sizeBytes)) {
+    for await (const chunk of reader.read(offsetBytes, sizeBytes)) {
       fold?.update(chunk, position);
       position += chunk.length;
       unrecorded += chunk.length;

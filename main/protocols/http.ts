@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequestRaw, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequestRaw } from 'node:https';
+import { returnChunk } from '../domain/chunk-lease.js';
 import { UploadFailure, parseRetryAfterMs } from '../domain/failure.js';
 
 export interface HttpReply {
@@ -121,7 +122,8 @@ function exchange(url: string, init: HttpRequestInit): Promise<HttpReply> {
 async function writeStream(request: ClientRequest, body: AsyncIterable<Uint8Array>, isSettled: () => boolean): Promise<void> {
   for await (const chunk of body) {
     if (isSettled() || request.destroyed) return;
-    if (!request.write(chunk)) {
+    // Once the socket has the bytes, a lent read buffer can be reused for the next chunk.
+    if (!request.write(chunk, () => returnChunk(chunk))) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           request.off('drain', done);
