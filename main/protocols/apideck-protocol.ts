@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { UploadFailure } from '../domain/failure.js';
 import type { PartRow } from '../store/sessions-repo.js';
 import { bufferPart, sha1Base64, sha1Base64Of } from './apideck-part-body.js';

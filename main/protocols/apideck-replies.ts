@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { classifyStatus, type Failure } from '../domain/failure.js';
 import type { ByteRange } from '../domain/reconcile.js';
 import type { RemoteItem } from './upload-protocol.js';

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UploadFailure, classifyStatus, type Failure } from '../domain/failure.js';
 import { parseJson, type HttpReply } from './http.js';
 

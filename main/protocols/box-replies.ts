@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UploadFailure } from '../domain/failure.js';
 import { parseJson, type HttpReply } from './http.js';
 import type { RemoteItem, SessionHandle } from './upload-protocol.js';

@@ -12,7 +12,7 @@ import {
   toRemoteItem,
 } from './graph-replies.js';
 import type { PartBody, PartOutcome, RemoteItem, ServerState, SessionHandle, UploadProtocol, UploadTarget } from './upload-protocol.js';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export type ConflictBehavior = 'replace' | 'fail' | 'rename';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UploadFailure, classifyStatus } from '../domain/failure.js';
 import { httpRequest, parseJson, safeHost, type HttpReply } from './http.js';
 

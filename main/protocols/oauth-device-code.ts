@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HoistError } from '../domain/hoist-error.js';
 import { UploadFailure } from '../domain/failure.js';
 import { parseJson, safeHost } from './http.js';

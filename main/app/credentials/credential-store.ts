@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SecretStore } from '../secret-store.js';
 import { oauthTokensKey } from './oauth-token-source.js';
 
