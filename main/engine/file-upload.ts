@@ -6,7 +6,7 @@ import { QuickXorFold } from '../domain/quick-xor-hash.js';
 import type { JobRow } from '../store/jobs-repo.js';
 import type { PartRow, SessionRow } from '../store/sessions-repo.js';
 import type { Store } from '../store/store.js';
-import type { LocalFileDigests, RemoteItem, SessionHandle, UploadProtocol, UploadTarget } from '../protocols/upload-protocol.js';
+import type { LocalFileDigests, PartOutcome, RemoteItem, SessionHandle, UploadProtocol, UploadTarget } from '../protocols/upload-protocol.js';
 import { createHash } from 'node:crypto';
 import { describeChange, sameIdentity, type FileReader, type FileSource } from './file-source.js';
 import type { EngineEventSink } from './engine-events.js';
@@ -87,14 +87,10 @@ async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: Uplo
   const parallel = protocol.maxParallelPartsFor?.(handleOf(session)) ?? protocol.maxParallelParts;
   // One part at a time: the reader reads the next part's first chunk while the server acknowledges this one.
   const reader = deps.files.open(job.localPath, parallel === 1 ? { sequentialUpToBytes: job.sizeBytes } : {});
-  const runPart = async (part: PartRow) => {
-    await checkUnchanged();
-    if (signal.aborted) throw signal.reason;
-    const outcome = await sendPart(deps, job, protocol, session, part, target, reader, signal);
-    if (outcome) item = outcome;
-  };
+  const sending: PartSending = { deps, job, protocol, session, target, reader, checkUnchanged, signal };
   try {
-    await runPool(pending, parallel, runPart, signal);
+    const finished = parallel === 1 ? await sendInOrder(sending, pending) : await sendInParallel(sending, pending, parallel);
+    item ??= finished;
   } finally {
     await reader.close();
   }
@@ -197,33 +193,90 @@ async function adoptFinishedUpload(
   return deps.store.sessions.get(session.id);
 }
 
-async function sendPart(
-  deps: FileUploadDeps,
-  job: JobRow,
-  protocol: UploadProtocol,
-  session: SessionRow,
-  part: PartRow,
-  target: UploadTarget,
-  reader: FileReader,
-  signal: AbortSignal,
-): Promise<RemoteItem | undefined> {
-  deps.store.sessions.countAttempt(session.id, part.partIndex);
-  const fold = foldFor(protocol);
-  const outcome = await protocol.uploadPart(
-    handleOf(session),
-    { partIndex: part.partIndex, offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes, data: hashed(deps, job, reader, part.offsetBytes, part.sizeBytes, fold) },
-    target,
-    signal,
+interface PartSending {
+  deps: FileUploadDeps;
+  job: JobRow;
+  protocol: UploadProtocol;
+  session: SessionRow;
+  target: UploadTarget;
+  reader: FileReader;
+  checkUnchanged: () => Promise<void>;
+  signal: AbortSignal;
+}
+
+/** Parts that may travel together (S3, Box, some Apideck connectors): a pool, each part checked, sent and recorded. */
+async function sendInParallel(ctx: PartSending, parts: readonly PartRow[], parallel: number): Promise<RemoteItem | undefined> {
+  let item: RemoteItem | undefined;
+  await runPool(
+    parts,
+    parallel,
+    async (part) => {
+      await ctx.checkUnchanged();
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const fold = foldFor(ctx.protocol);
+      ctx.deps.store.sessions.countAttempt(ctx.session.id, part.partIndex);
+      const outcome = await startPart(ctx, part, fold, {});
+      recordPart(ctx, part, outcome, fold);
+      if (outcome.kind === 'completed') item = outcome.item;
+    },
+    ctx.signal,
   );
-  const reply = outcome.kind === 'stored' ? outcome.reply : null;
-  deps.store.sessions.markPartDone(session.id, part.partIndex, fold?.toBase64() ?? null, reply);
-  if (outcome.kind === 'stored' && outcome.expiresAtMs !== null) deps.store.sessions.update(session.id, { expiresAtMs: outcome.expiresAtMs });
-  deps.events({ type: 'part-acked', jobId: job.id, partIndex: part.partIndex, ackedBytes: deps.store.sessions.ackedBytes(session.id), totalBytes: job.sizeBytes });
-  if (outcome.kind === 'completed') {
-    deps.store.sessions.update(session.id, { extra: { ...session.extra, completedItem: outcome.item } });
-    return outcome.item;
+  return item;
+}
+
+/**
+ * One part at a time (Graph, tus): the server sits idle between a reply and the next request, so that gap is kept to
+ * the minimum. The file check for part N+1 runs as soon as part N's bytes are read (not after the reply), part N+1's
+ * first chunk is already read ahead, and part N is recorded while part N+1 streams. A part is still recorded only after
+ * the server acknowledged it; a crash before that is reconciled from the server on the next start.
+ */
+async function sendInOrder(ctx: PartSending, parts: readonly PartRow[]): Promise<RemoteItem | undefined> {
+  let item: RemoteItem | undefined;
+  let recordPrevious: (() => void) | undefined;
+  let check = ctx.checkUnchanged();
+  try {
+    for (const part of parts) {
+      await check;
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const fold = foldFor(ctx.protocol);
+      let allRead!: () => void;
+      check = new Promise<void>((resolve) => (allRead = resolve)).then(ctx.checkUnchanged);
+      check.catch(() => undefined); // awaited by the next part; a failure of this one must not leave it unhandled
+      const isLast = part.offsetBytes + part.sizeBytes === ctx.job.sizeBytes;
+      // The last bytes complete the upload on the server: the file is checked once more before they leave.
+      const outcome = startPart(ctx, part, fold, { onAllRead: allRead, beforeLastChunk: isLast ? ctx.checkUnchanged : undefined });
+      outcome.catch(() => undefined); // awaited below, after the bookkeeping
+      // Bookkeeping waits until the request just started has put its first chunk on the socket.
+      await afterPendingIo();
+      const record = recordPrevious;
+      recordPrevious = undefined;
+      record?.();
+      ctx.deps.store.sessions.countAttempt(ctx.session.id, part.partIndex);
+      const acked = await outcome;
+      recordPrevious = () => recordPart(ctx, part, acked, fold);
+      if (acked.kind === 'completed') item = acked.item;
+    }
+  } finally {
+    recordPrevious?.();
   }
-  return undefined;
+  return item;
+}
+
+const afterPendingIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function startPart(ctx: PartSending, part: PartRow, fold: QuickXorFold | undefined, hooks: ReadHooks): Promise<PartOutcome> {
+  const data = hashed(ctx.deps, ctx.job, ctx.reader, part.offsetBytes, part.sizeBytes, fold, hooks);
+  return ctx.protocol.uploadPart(handleOf(ctx.session), { partIndex: part.partIndex, offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes, data }, ctx.target, ctx.signal);
+}
+
+/** The server acknowledged the part: one short transaction records it, then the UI hears about it. */
+function recordPart(ctx: PartSending, part: PartRow, outcome: PartOutcome, fold: QuickXorFold | undefined): void {
+  const { deps, job, session } = ctx;
+  const reply = outcome.kind === 'stored' ? outcome.reply : null;
+  const expiresAtMs = outcome.kind === 'stored' ? outcome.expiresAtMs : null;
+  deps.store.sessions.markPartDone(session.id, part.partIndex, fold?.toBase64() ?? null, reply, expiresAtMs);
+  if (outcome.kind === 'completed') deps.store.sessions.update(session.id, { extra: { ...session.extra, completedItem: outcome.item } });
+  deps.events({ type: 'part-acked', jobId: job.id, partIndex: part.partIndex, ackedBytes: deps.store.sessions.ackedBytes(session.id), totalBytes: job.sizeBytes });
 }
 
 async function finish(
@@ -265,6 +318,13 @@ async function restartOnNewSession(deps: FileUploadDeps, job: JobRow, protocol: 
   deps.events({ type: 'job-restarted', jobId: job.id, reason: `${reason}; uploading the new content on a fresh session` });
 }
 
+interface ReadHooks {
+  /** Every byte of the range has been read (not necessarily sent). */
+  onAllRead?: () => void;
+  /** Runs before the range's last chunk is handed on; throwing stops the body before its last byte. */
+  beforeLastChunk?: () => Promise<void>;
+}
+
 /** Streams a range from disk, folding it into the part's QuickXorHash (when the protocol verifies one) and reporting bytes. */
 async function* hashed(
   deps: FileUploadDeps,
@@ -273,6 +333,7 @@ async function* hashed(
   offsetBytes: number,
   sizeBytes: number,
   fold: QuickXorFold | undefined,
+  hooks: ReadHooks = {},
 ): AsyncIterable<Uint8Array> {
   let position = offsetBytes;
   let unrecorded = 0;
@@ -280,6 +341,10 @@ async function* hashed(
     for await (const chunk of reader.read(offsetBytes, sizeBytes)) {
       fold?.update(chunk, position);
       position += chunk.length;
+      if (position === offsetBytes + sizeBytes) {
+        hooks.onAllRead?.();
+        await hooks.beforeLastChunk?.();
+      }
       unrecorded += chunk.length;
       deps.events({ type: 'bytes-sent', jobId: job.id, bytes: chunk.length });
       // Recorded every few MiB, so even a kill -9 mid-part leaves an honest count of bytes put on the wire.

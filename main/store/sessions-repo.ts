@@ -159,11 +159,20 @@ export class SessionsRepo {
     return (this.db.prepare(`SELECT COALESCE(SUM(size_bytes), 0) AS n FROM parts WHERE session_id = ? AND state = 'done'`).get(sessionId) as { n: number }).n;
   }
 
-  /** The server acknowledged this part: recorded in its own short transaction (a single statement). */
-  markPartDone(sessionId: number, partIndex: number, digest: string | null, serverReply: unknown): void {
+  /**
+   * The server acknowledged this part: recorded in its own short transaction, with the session's new expiry when the
+   * acknowledgement carried one.
+   */
+  markPartDone(sessionId: number, partIndex: number, digest: string | null, serverReply: unknown, sessionExpiresAtMs: number | null = null): void {
+    const reply = serverReply === undefined ? null : JSON.stringify(serverReply);
     this.db
-      .prepare(`UPDATE parts SET state = 'done', digest = ?, server_reply_json = ? WHERE session_id = ? AND part_index = ?`)
-      .run(digest, serverReply === undefined ? null : JSON.stringify(serverReply), sessionId, partIndex);
+      .transaction(() => {
+        this.db
+          .prepare(`UPDATE parts SET state = 'done', digest = ?, server_reply_json = ? WHERE session_id = ? AND part_index = ?`)
+          .run(digest, reply, sessionId, partIndex);
+        if (sessionExpiresAtMs !== null) this.db.prepare('UPDATE sessions SET expires_at_ms = ? WHERE id = ?').run(sessionExpiresAtMs, sessionId);
+      })
+      .immediate();
   }
 
   markPartPending(sessionId: number, partIndex: number): void {

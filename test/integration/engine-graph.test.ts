@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphEmulator } from '../emulators/graph-emulator.js';
 import { GraphProtocol } from '../../main/protocols/graph-protocol.js';
 import { makeHarness, type Harness } from '../support/engine-harness.js';
 import { Scheduler } from '../../main/engine/scheduler.js';
-import { diskFileSource } from '../../main/engine/file-source.js';
+import { diskFileSource, type FileSource } from '../../main/engine/file-source.js';
 import { sleepUnlessAborted } from '../../main/protocols/abortable-sleep.js';
 import { removeDir, sha256File, tempDir, waitFor, writeRandomFile } from '../support/cli.js';
 
@@ -160,6 +160,54 @@ describe('engine + Graph under faults', () => {
     expect(emulator.items()[0]!.sha256).toBe(await sha256File(file));
     expect(emulator.sessions()[0]!.state).toBe('cancelled');
     expect(h.store.jobs.get(id)!.restartReason).toMatch(/modified|changed/);
+  });
+
+  it('a file modified while its last fragment is read: the last byte is never sent, so the old session never completes', async () => {
+    let rewrites = 0;
+    // The real disk source, except that the first time the file's final range is read, the file is rewritten (same
+    // size, new bytes and mtime) just before that range's last chunk is handed on: the old bytes are already read.
+    const files: FileSource = {
+      ...diskFileSource,
+      open(path, options) {
+        const reader = diskFileSource.open(path, options);
+        return {
+          close: () => reader.close(),
+          async *read(offset, size) {
+            const isFinalRange = offset + size === statSync(path).size;
+            let seen = 0;
+            for await (const chunk of reader.read(offset, size)) {
+              seen += chunk.length;
+              if (isFinalRange && seen === size && rewrites === 0) {
+                rewrites++;
+                writeRandomFile(path, 5 * MiB + 3);
+                utimesSync(path, new Date(), new Date(Date.now() + 5_000));
+              }
+              yield chunk;
+            }
+          },
+        };
+      },
+    };
+    const protocol = new GraphProtocol({
+      endpoint: emulator.graphBaseUrl,
+      conflictBehavior: 'replace',
+      fragmentSizeBytes: FRAGMENT,
+      accessToken: async () => 'graph-test-token',
+    });
+    const h2 = makeHarness(join(work, 'h2'), protocol, undefined, files);
+    try {
+      const id = await h2.addJob(file, '/g.bin');
+      const [outcome] = await h2.scheduler.run([id]);
+      expect(rewrites).toBe(1);
+      expect(outcome!.state).toBe('done');
+      // The first session got every byte but the last ones and was cancelled, never completed with the old content.
+      expect(emulator.sessions().map((s) => s.state)).toEqual(['cancelled', 'completed']);
+      expect(emulator.items()).toHaveLength(1);
+      expect(emulator.items()[0]!.sha256).toBe(await sha256File(file));
+      expect(h2.store.jobs.get(id)!.restartReason).toMatch(/modified|changed/);
+    } finally {
+      h2.store.close();
+    }
   });
 
   it('uploads several files concurrently (across files), each verified', async () => {

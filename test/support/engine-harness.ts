@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { diskFileSource } from '../../main/engine/file-source.js';
+import { diskFileSource, type FileSource } from '../../main/engine/file-source.js';
 import { Scheduler } from '../../main/engine/scheduler.js';
 import type { EngineEvent } from '../../main/engine/engine-events.js';
 import type { UploadProtocol } from '../../main/protocols/upload-protocol.js';
@@ -16,14 +16,14 @@ export interface Harness {
   addJob(localPath: string, remotePath: string): Promise<number>;
 }
 
-export function makeHarness(dir: string, protocol: UploadProtocol, retryPolicy?: Partial<RetryPolicy>): Harness {
+export function makeHarness(dir: string, protocol: UploadProtocol, retryPolicy?: Partial<RetryPolicy>, files: FileSource = diskFileSource): Harness {
   const store = Store.open(join(dir, 'hoist.db'));
   const dest = store.destinations.add('test', protocol.provider, {}, Date.now());
   const events: EngineEvent[] = [];
   const delaysMs: number[] = [];
   const scheduler = new Scheduler({
     store,
-    files: diskFileSource,
+    files,
     protocolFor: () => protocol,
     nowMs: Date.now,
     rand: () => 0.5,
