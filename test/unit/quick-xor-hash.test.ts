@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { QuickXorFold, quickXorHash } from '../../main/domain/quick-xor-hash.js';
+import { QuickXorFold, foldRowsPortable, foldRowsSimd, quickXorHash } from '../../main/domain/quick-xor-hash.js';
 
 // Published vectors (input base64 -> QuickXorHash base64) from the OneDrive reference algorithm as used by rclone.
 const VECTORS: Array<[string, string]> = [
@@ -24,6 +24,24 @@ const VECTORS: Array<[string, string]> = [
 describe('QuickXorHash', () => {
   it.each(VECTORS)('matches the reference vector for %s', (input, expected) => {
     expect(quickXorHash(Buffer.from(input, 'base64'))).toBe(expected);
+  });
+
+  it('the WebAssembly SIMD row fold equals the portable one, across its 64 KiB slices and at any alignment', () => {
+    // Node 20 has WebAssembly SIMD; without it the portable fold is used and this comparison has nothing to compare.
+    expect(foldRowsSimd, 'WebAssembly SIMD is expected on Node 20').toBeDefined();
+    for (const rows of [1, 2, 408, 409, 410, 818, 6554]) {
+      for (const shift of [0, 1, 3]) {
+        const backing = randomBytes(rows * 160 + shift);
+        const chunk = backing.subarray(shift);
+        const portable = new Uint8Array(160);
+        const simd = new Uint8Array(160);
+        portable.fill(7); // both XOR into what is there
+        simd.fill(7);
+        foldRowsPortable(chunk, rows * 160, portable);
+        foldRowsSimd!(chunk, rows * 160, simd);
+        expect(Buffer.from(simd).equals(Buffer.from(portable)), `${rows} rows, shift ${shift}`).toBe(true);
+      }
+    }
   });
 
   it('gives the same digest however the input is split into parts and in whatever order parts are folded', () => {
