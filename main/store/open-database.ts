@@ -24,11 +24,34 @@ export function openDatabase(path: string, migrations: readonly string[] = MIGRA
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     migrate(db, migrations, path);
+    cacheStatements(db);
     return db;
   } catch (error) {
     db.close();
     throw translateOpenError(error, path);
   }
+}
+
+/**
+ * Every `db.prepare(sql)` of the repositories returns one compiled statement per SQL text instead of compiling it
+ * again: re-preparing on each call cost more than running the statements during an upload (profiled: about 0.5 ms per
+ * prepare on a busy machine, several per acknowledged part). Calls with extra arguments (better-sqlite3's own
+ * pragma and transaction helpers, which change statement modes) are passed through uncached.
+ */
+function cacheStatements(db: Db): void {
+  const prepare = db.prepare.bind(db) as (...args: unknown[]) => Database.Statement;
+  const cache = new Map<string, Database.Statement>();
+  const cached = (...args: unknown[]): Database.Statement => {
+    if (args.length !== 1 || typeof args[0] !== 'string') return prepare(...args);
+    const sql = args[0];
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+  db.prepare = cached as Db['prepare'];
 }
 
 function migrate(db: Db, migrations: readonly string[], path: string): void {

@@ -28,6 +28,19 @@ describe('database', () => {
     db.close();
   });
 
+  it('compiles each SQL text once, while pragmas and transactions keep working', () => {
+    const db = openDatabase(tempDb());
+    const sql = 'SELECT COUNT(*) AS n FROM jobs';
+    expect(db.prepare(sql)).toBe(db.prepare(sql));
+    expect(db.prepare('SELECT 1 AS one')).not.toBe(db.prepare(sql));
+    // better-sqlite3's pragma helper switches its statements to pluck mode: a shared statement must not leak that mode.
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.prepare(sql).get()).toEqual({ n: 0 });
+    db.transaction(() => db.prepare(`INSERT INTO settings (key, value) VALUES ('k', '1')`).run())();
+    expect(db.prepare(`SELECT value FROM settings WHERE key = 'k'`).get()).toEqual({ value: '1' });
+    db.close();
+  });
+
   it('migrates from every earlier version step by step and keeps data', () => {
     const path = tempDb();
     // version 1 only, with a row, then the full list on top of it
