@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { GraphItemInfo, GraphSessionInfo } from '../emulators/graph-emulator.js';
+import type { GraphActivity, GraphItemInfo, GraphSessionInfo } from '../emulators/graph-emulator.js';
 import type { Cleanup } from './cleanup.js';
 import { cpuSecondsOf } from './measure.js';
 
@@ -22,6 +22,9 @@ export interface GraphServerProcess {
   sessions(): Promise<GraphSessionInfo[]>;
   items(): Promise<GraphItemInfo[]>;
   setThroughput(bytesPerSec: number | undefined): Promise<void>;
+  /** Server-side timing: first request to last reply since resetActivity(). */
+  activity(): Promise<GraphActivity>;
+  resetActivity(): Promise<void>;
   /** CPU seconds the emulator process has used so far. */
   cpuSeconds(): number;
   close(): Promise<void>;
@@ -61,6 +64,10 @@ export async function startGraphServer(opts: { storageDir: string; throughputByt
     items: () => control<GraphItemInfo[]>('GET', '/items'),
     setThroughput: async (bps) => {
       await control('POST', `/throughput?bps=${bps ?? 0}`);
+    },
+    activity: () => control<GraphActivity>('GET', '/activity'),
+    resetActivity: async () => {
+      await control('POST', '/activity/reset');
     },
     cpuSeconds: () => cpuSecondsOf(info.pid) ?? Number.NaN,
     close: async () => {

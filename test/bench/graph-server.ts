@@ -8,6 +8,8 @@
  *   GET  /sessions              → GraphEmulator.sessions()
  *   GET  /items                 → GraphEmulator.items()
  *   POST /throughput?bps=N      → setThroughput(N); without bps (or bps=0) removes the cap
+ *   GET  /activity              → first request and last reply times since the last reset
+ *   POST /activity/reset        → starts a new activity window
  * Exits when stdin closes (the parent died or closed it) or on SIGTERM/SIGINT.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -29,6 +31,8 @@ async function main(): Promise<void> {
     try {
       if (req.method === 'GET' && url.pathname === '/sessions') return send(200, emulator.sessions());
       if (req.method === 'GET' && url.pathname === '/items') return send(200, emulator.items());
+      if (req.method === 'GET' && url.pathname === '/activity') return send(200, emulator.activity());
+      if (req.method === 'POST' && url.pathname === '/activity/reset') return send(200, emulator.resetActivity() ?? {});
       if (req.method === 'POST' && url.pathname === '/throughput') {
         const bps = Number(url.searchParams.get('bps') ?? 0);
         if (!Number.isFinite(bps) || bps < 0) return send(400, { error: 'bps must be a non-negative number' });

@@ -103,6 +103,12 @@ const DEFAULT_DRIVE_ID = 'b!hoist-emulator-drive';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+export interface GraphActivity {
+  requests: number;
+  firstRequestAtMs?: number;
+  lastReplyAtMs?: number;
+}
+
 export class GraphEmulator {
   readonly url: string;
   readonly graphBaseUrl: string;
@@ -151,8 +157,29 @@ export class GraphEmulator {
       isStrictAlignment: opts.strictFragmentAlignment ?? true,
     });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.noteActivity(res);
       const done = this.handle(req, res).finally(() => this.inFlight.delete(done));
       this.inFlight.add(done);
+    });
+  }
+
+  private activityLog: GraphActivity = { requests: 0 };
+
+  /** When requests arrived and replies left since the last reset (performance.now() of this process), for benchmarks. */
+  activity(): GraphActivity {
+    return { ...this.activityLog };
+  }
+
+  resetActivity(): void {
+    this.activityLog = { requests: 0 };
+  }
+
+  private noteActivity(res: ServerResponse): void {
+    const log = this.activityLog;
+    log.requests++;
+    log.firstRequestAtMs ??= performance.now();
+    res.once('finish', () => {
+      log.lastReplyAtMs = performance.now();
     });
   }
 
