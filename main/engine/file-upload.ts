@@ -233,10 +233,10 @@ async function sendInParallel(ctx: PartSending, parts: readonly PartRow[], paral
 async function sendInOrder(ctx: PartSending, parts: readonly PartRow[]): Promise<RemoteItem | undefined> {
   let item: RemoteItem | undefined;
   let recordPrevious: (() => void) | undefined;
-  let check = ctx.checkUnchanged();
+  let check: Promise<void> | undefined;
   try {
     for (const part of parts) {
-      await check;
+      await (check ?? ctx.checkUnchanged());
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const fold = foldFor(ctx.protocol);
       let allRead!: () => void;

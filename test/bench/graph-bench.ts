@@ -2,7 +2,8 @@
  * Microsoft Graph benchmark: Hoist against the Graph emulator (its own process) next to `curl -T` into the emulator's raw
  * sink, which writes and hashes like fragments do, so both cost the server the same.
  *
- *   1. throughput: curl and hoist alternately on the same 1 GiB file; best of N (median shown too); ratio of the bests
+ *   1. throughput: curl and hoist alternately on the same 1 GiB file; verdict: median of each hoist run against the curl
+ *      runs beside it (best/best and medians shown too; this machine drifts 2-3x within minutes)
  *   2. kill at 50 %: SIGKILL mid-upload under a throughput cap, re-run, count the bytes the server received twice
  *   3. memory vs size: peak RSS of a 4 GiB upload next to the 1 GiB one (BENCH_SKIP_4G=1 skips it)
  *
@@ -240,6 +241,12 @@ async function throughputRuns(env: Env, file: TestFile, count: number): Promise<
         `other load ${(r.otherCpuSeconds / (r.m.wallMs / 1000)).toFixed(2)} CPUs`,
     );
   }
+  const pairs = pairedRatios(runs, (r) => r.mbps);
+  const transferPairs = pairedRatios(runs, (r) => r.transferMbps);
+  env.section.details.push(
+    `  each hoist run / the curl runs beside it: ${pairs.map((r) => r.toFixed(2)).join(' ')} (wall clock); ` +
+      `${transferPairs.map((r) => r.toFixed(2)).join(' ')} (transfer only). The verdict is the median of the wall-clock pairs.`,
+  );
   const otherLoad = runs.reduce((sum, r) => sum + r.otherCpuSeconds, 0) / (runs.reduce((sum, r) => sum + r.m.wallMs, 0) / 1000);
   result.otherLoadCpus = otherLoad;
   if (otherLoad > OTHER_LOAD_WARN_CPUS) {
@@ -403,12 +410,12 @@ function rowsFor(t: ThroughputResult | undefined, kill: KillResult | undefined, 
       {
         label: '  ratio hoist/curl (best/best)',
         measured: `${ratio.toFixed(2)} (median ${(t.medianHoistMbps / t.medianCurlMbps).toFixed(2)})`,
-        target: `≥ ${TARGET_RATIO}`,
-        met: ratio >= TARGET_RATIO,
       },
       {
         label: '  ratio hoist/curl, paired with neighbouring runs (median)',
         measured: t.pairedRatio.toFixed(2),
+        target: `≥ ${TARGET_RATIO}`,
+        met: t.pairedRatio >= TARGET_RATIO,
       },
       {
         label: '  same, transfer only (no process start-up/exit)',
