@@ -170,7 +170,7 @@ export class SessionsRepo {
         this.db
           .prepare(`UPDATE parts SET state = 'done', digest = ?, server_reply_json = ? WHERE session_id = ? AND part_index = ?`)
           .run(digest, reply, sessionId, partIndex);
-        if (sessionExpiresAtMs !== null) this.db.prepare('UPDATE sessions SET expires_at_ms = ? WHERE id = ?').run(sessionExpiresAtMs, sessionId);
+        if (sessionExpiresAtMs !== null) this.update(sessionId, { expiresAtMs: sessionExpiresAtMs });
       })
       .immediate();
   }
