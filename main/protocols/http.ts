@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequestRaw, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequestRaw } from 'node:https';
+import type { Socket } from 'node:net';
 import { returnChunk } from '../domain/chunk-lease.js';
 import { UploadFailure, parseRetryAfterMs } from '../domain/failure.js';
 
@@ -84,6 +85,7 @@ function exchange(url: string, init: HttpRequestInit): Promise<HttpReply> {
       request.destroy(init.signal.reason instanceof Error ? init.signal.reason : new Error('aborted'));
       settle(init.signal.reason);
     };
+    request.once('socket', guardSocket);
     init.signal.addEventListener('abort', onAbort, { once: true });
     request.setTimeout(IDLE_TIMEOUT_MS, () => request.destroy(new RequestTimeout(`no reply for ${IDLE_TIMEOUT_MS / 1000} s`)));
     // Once the reply has begun, a failing upload side (a server that stopped reading) no longer matters: its reply does.
@@ -117,6 +119,19 @@ function exchange(url: string, init: HttpRequestInit): Promise<HttpReply> {
       );
     }
   });
+}
+
+const guardedSockets = new WeakSet<object>();
+
+/**
+ * A kept-alive socket can fail between exchanges, or after its exchange has settled (a peer resetting the connection
+ * while the end of a refused body is still being written). The request in flight, if any, still hears of it through
+ * Node's own listener; this one only keeps such an error from crashing the process.
+ */
+function guardSocket(socket: Socket): void {
+  if (guardedSockets.has(socket)) return;
+  guardedSockets.add(socket);
+  socket.on('error', () => undefined);
 }
 
 async function writeStream(request: ClientRequest, body: AsyncIterable<Uint8Array>, isSettled: () => boolean): Promise<void> {
