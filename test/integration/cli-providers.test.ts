@@ -46,8 +46,9 @@ describe('hoist CLI with an Apideck destination', () => {
     expect(parseJsonOutput<Summary>(run.stdout).jobs[0]!.state).toBe('done');
     expect(emulator.sessions()).toHaveLength(1);
     expect(emulator.files()[0]!.sha1).toBe(sha1(file));
-    // parallel parts: at most one part per request in flight was re-sent (4 in flight by default)
-    expect(emulator.sessions()[0]!.bytesReceivedTotal - (12 * MiB + 5)).toBeLessThanOrEqual(4 * MiB);
+    // Re-sent at most: the 4 parts in flight at the kill, plus up to 3 stored parts past the gap they left, because
+    // Apideck reports only one uploaded byte range (a contiguous prefix); the conformance fixture uses the same 7.
+    expect(emulator.sessions()[0]!.bytesReceivedTotal - (12 * MiB + 5)).toBeLessThanOrEqual(7 * MiB);
   });
 });
 
