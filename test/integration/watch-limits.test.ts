@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -54,6 +54,10 @@ async function runLimited(name: string, sysctl: string): Promise<Array<Record<st
   for (let d = 0; d < 30; d++) {
     mkdirSync(join(tree, `d${d}`), { recursive: true });
     writeFileSync(join(tree, `d${d}`, 'f.txt'), `file ${d}`);
+    // Written well before the watcher starts, as the initial scan expects: without this, whether they are old enough
+    // to pass the 200 ms stability gate at start depended on how fast the child process started.
+    const past = new Date(Date.now() - 10_000);
+    utimesSync(join(tree, `d${d}`, 'f.txt'), past, past);
   }
   const script = `echo ${sysctl.split('=')[1]} > /proc/sys/user/${sysctl.split('=')[0]} && exec "$0" "$@"`;
   const child = spawn('unshare', ['-U', '-r', 'sh', '-c', script, process.execPath, '--input-type=module', '-e', CHILD, tree, join(base, name, 'hoist.db')], {
