@@ -98,12 +98,34 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
   const peak = new Map<S3Op, number>();
   const shim = new UploadShim(uploadsDir, bucket, options.listPartsPageSize ?? 1000, options.listUploadsPageSize ?? 1000);
 
+  // Part requests still being handled, per upload id: an abort waits for them, or s3rver, still opening the file of a
+  // part whose client already went away, hits the renamed-away upload folder with an unhandled ENOENT.
+  const partsInFlight = new Map<string, Set<Promise<void>>>();
   const proxy = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    const query = new URL(req.url ?? '/', 'http://proxy').searchParams;
+    const uploadId = query.get('uploadId') ?? '';
+    const isPart = req.method === 'PUT' && query.has('partNumber') && uploadId !== '';
+    const handled = (async () => {
+      if (req.method === 'DELETE' && uploadId !== '') await settledParts(uploadId);
+      await handle(req, res);
+    })().catch((error: unknown) => {
       if (!res.headersSent) send(res, { status: 500, body: errorXml('InternalError', String(error)) });
       else res.destroy();
     });
+    if (isPart) {
+      const set = partsInFlight.get(uploadId) ?? new Set<Promise<void>>();
+      partsInFlight.set(uploadId, set);
+      set.add(handled);
+      void handled.finally(() => set.delete(handled));
+    }
   });
+
+  async function settledParts(uploadId: string): Promise<void> {
+    const pending = [...(partsInFlight.get(uploadId) ?? [])];
+    if (pending.length === 0) return;
+    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 10_000))]);
+    await new Promise((r) => setTimeout(r, 50)); // s3rver's own file handles close just after its reply
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://proxy');
