@@ -364,6 +364,7 @@ export class FolderWatcher {
       gate: this.gate,
       writer: this.writer,
       batchSize: this.deps.options.batchSize,
+      sliceMs: this.deps.options.scanSliceMs,
       underRel,
       signal: this.scanAbort.signal,
       applySettled: (files) => this.applySettled(files),

@@ -13,6 +13,7 @@ export interface ReconcileInput {
   gate: PendingGate;
   writer: SyncWriter;
   batchSize: number;
+  sliceMs: number;
   /** '' = the whole tree. */
   underRel: string;
   signal: AbortSignal;
@@ -68,7 +69,7 @@ export async function reconcileTree(input: ReconcileInput): Promise<ReconcileRes
   };
   let counts: ScanCounts;
   try {
-    counts = await scanTree({ root: watch.dir, underRel: input.underRel, rules: input.rules, symlinkPolicy: watch.symlinkPolicy, onFile, onYield: flush, signal: input.signal });
+    counts = await scanTree({ root: watch.dir, underRel: input.underRel, rules: input.rules, symlinkPolicy: watch.symlinkPolicy, onFile, onYield: flush, signal: input.signal, sliceMs: input.sliceMs });
   } catch (error) {
     if (!input.isCurrent()) return { kind: 'stale' };
     if (error instanceof ScanRootMissing) return { kind: 'missing', reason: `${watch.dir} disappeared (an unplugged drive, or a moved or deleted folder?)` };

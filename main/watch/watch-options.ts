@@ -19,6 +19,8 @@ export interface WatchOptions {
   maxQueuedJobs: number;
   /** Files seen changing live are queued at once, up to this many waiting jobs. */
   maxLiveQueuedJobs: number;
+  /** A scan hands what it found so far to the database and yields to the event loop after this much work. */
+  scanSliceMs: number;
   /** Skip live watching entirely and rely on rescans (network shares where notifications do not arrive). */
   isPollingOnly: boolean;
 }
@@ -33,6 +35,7 @@ export const DEFAULT_WATCH_OPTIONS: WatchOptions = {
   batchSize: 500,
   maxQueuedJobs: 1_000,
   maxLiveQueuedJobs: 10_000,
+  scanSliceMs: 8,
   isPollingOnly: false,
 };
 

@@ -87,18 +87,21 @@ export class WatchService {
     settleRowFromJob(store, row, job, this.deps.nowMs());
     // The file changed while it was uploading and the engine had already sent the older version: look again.
     if (job?.state === 'done' && row.state !== 'deleted' && !sameContentStamp(row, job)) this.running.get(row.watchId)?.watcher.recheck(row.relPath);
-    this.fill();
+    this.fill('drained');
   }
 
-  /** Creates jobs for pending rows of running watches while fewer than maxQueuedJobs wait; one transaction per batch. */
-  fill(): void {
+  /**
+   * Creates jobs for pending rows of running watches while fewer than maxQueuedJobs wait; one transaction per batch.
+   * `drained` (one upload finished) refills in chunks only; rows a scan just made pending are queued up to the limit.
+   */
+  fill(cause: 'drained' | 'pending' = 'pending'): void {
     if (this.isStopped) return;
     const { store, options } = this.deps;
     const watches = new Map([...this.running.values()].map((r) => [r.watch.id, r.watch]));
     const queued = store.syncIndex.countInState('queued');
     let room = options.maxQueuedJobs - queued;
     // Refill in chunks, not one job per finished upload: the scheduler still has plenty to do meanwhile.
-    if (queued > 0 && room < Math.min(options.batchSize, Math.ceil(options.maxQueuedJobs / 4))) return;
+    if (cause === 'drained' && queued > 0 && room < Math.min(options.batchSize, Math.ceil(options.maxQueuedJobs / 4))) return;
     let created = 0;
     const perWatch = new Map<number, number>();
     while (room > 0) {

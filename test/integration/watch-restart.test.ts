@@ -85,7 +85,9 @@ describe('restart: the tree is reconciled against the sync index', () => {
   });
 
   it('keeps a large first index as pending rows, creates jobs as the queue drains, and continues after a restart', async () => {
-    const options = { ...FAST, maxQueuedJobs: 40, batchSize: 25 };
+    // A slice per file: the scan hands its files over one at a time, as on a slow disk (a refill rule that waits for
+    // room to free up in chunks once left this queue at 31 jobs with 119 files pending and nothing more to come).
+    const options = { ...FAST, maxQueuedJobs: 40, batchSize: 25, scanSliceMs: 0 };
     const e = env(options);
     const w = e.addWatch();
     for (let i = 0; i < 150; i++) e.write(`many/f${String(i).padStart(3, '0')}.txt`, `file ${i}`);
