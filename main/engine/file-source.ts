@@ -39,8 +39,16 @@ const POOL_MAX_FREE = 8;
  */
 const freeBuffers: Buffer[] = [];
 
+/*
+ * Where a read buffer starts within its allocation. Large allocations start 16 bytes into a page (glibc's mmap'd chunk
+ * header), while the file's bytes come from page-aligned page cache: a copy whose destination sits just past its source
+ * modulo 4096 stalls on 4K aliasing. Reading 1 GiB cost 0.61-0.65 s of kernel time into such buffers and 0.18-0.20 s
+ * into the same buffers shifted by 2 KiB (fs.promises reads of 1 MiB, measured on this machine's AMD EPYC).
+ */
+const BUFFER_SHIFT_BYTES = 2048;
+
 function takeBuffer(): Buffer {
-  return freeBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+  return freeBuffers.pop() ?? Buffer.allocUnsafeSlow(BUFFER_SHIFT_BYTES + READ_CHUNK_BYTES).subarray(BUFFER_SHIFT_BYTES);
 }
 
 function giveBack(buffer: Buffer): void {

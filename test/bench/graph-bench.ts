@@ -10,7 +10,7 @@
  * Every upload is verified (sha256 of the stored item equals the local file's); any failed run or verification is a
  * failure of the bench, a missed target is not.
  */
-import { rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { emptySection, fmt, type Bench, type BenchContext, type BenchSection, type ResultRow } from './bench.js';
@@ -184,8 +184,8 @@ interface ThroughputResult {
 }
 
 /**
- * Each hoist run against the curl runs on either side of it: this machine's speed drifts by 2-3× within minutes
- * (hypervisor steal), so neighbours compare like with like better than a best-of across the whole bench.
+ * Each hoist run against the curl runs on either side of it: neighbours compare like with like better than a best-of
+ * across the whole bench when the machine's speed drifts (see dropStoredCopies for the largest cause found so far).
  */
 function pairedRatios(runs: readonly Run[], rate: (r: Run) => number): number[] {
   const ratios: number[] = [];
@@ -206,11 +206,11 @@ function runCount(env: NodeJS.ProcessEnv): number {
 async function throughputRuns(env: Env, file: TestFile, count: number): Promise<ThroughputResult> {
   const runs: Run[] = [];
   for (let i = 1; i <= count; i++) {
+    await dropStoredCopies(env);
     flushPageCache();
-    // A new sink file per run, as hoist writes a new item per run: truncating one would free (and recycle) page cache
-    // right before curl writes, a condition hoist's runs would not get.
     runs.push(await timed(env, 'curl', i, file, () => runCurl(env, file, `curl-${i}.bin`, RUN_TIMEOUT_1G_MS)));
     const dataDir = await freshHoist(env, `run${i}`);
+    await dropStoredCopies(env);
     flushPageCache();
     const remoteDir = `/run-${i}`;
     const run = await timed(env, 'hoist', i, file, () =>
@@ -256,6 +256,19 @@ async function throughputRuns(env: Env, file: TestFile, count: number): Promise<
     );
   }
   return result;
+}
+
+/**
+ * Deletes what earlier runs stored (curl's sink files, hoist's drive items; both already verified), so every timed run
+ * writes into memory the guest has used before. On this VM, page cache growing into never-touched memory costs
+ * 4.0-4.5 s per GiB against 0.5-0.6 s for recycled pages (dd into /dev/shm, measured): with every copy kept, the run that
+ * happened to cross that line looked 2-3x slower whatever the tool, which this bench used to blame on hypervisor steal.
+ */
+async function dropStoredCopies(env: Env): Promise<void> {
+  for (const dir of ['items', '_bench']) {
+    const path = join(env.server.storageDir, dir);
+    for (const name of await readdir(path)) await rm(join(path, name), { force: true });
+  }
 }
 
 async function timed(env: Env, tool: Run['tool'], index: number, file: TestFile, fn: () => Promise<ChildMeasurement>): Promise<Run> {

@@ -72,6 +72,17 @@ describe('disk file source', () => {
     expect(kept.equals(content.subarray(keptStart))).toBe(true);
   });
 
+  it('chunks start 2 KiB into their allocation, away from the page offset the kernel copies from (4K aliasing)', async () => {
+    const reader = diskFileSource.open(path, { sequentialUpToBytes: content.length });
+    const offsets: number[] = [];
+    for await (const chunk of reader.read(0, 3 * MiB)) {
+      offsets.push(chunk.byteOffset % 4096);
+      returnChunk(chunk);
+    }
+    await reader.close();
+    expect(new Set(offsets)).toEqual(new Set([2048]));
+  });
+
   it('a file that got shorter while it was read fails as a changed file', async () => {
     const reader = diskFileSource.open(path);
     const chunks = reader.read(0, content.length)[Symbol.asyncIterator]();
