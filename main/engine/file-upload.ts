@@ -345,6 +345,9 @@ async function* hashed(
         hooks.onAllRead?.();
         await hooks.beforeLastChunk?.();
       }
+      yield chunk;
+      // Counted once the consumer asks for more: it has handed this chunk to the socket (a request that ended early
+      // never asks, so a chunk it did not send is not counted).
       unrecorded += chunk.length;
       deps.events({ type: 'bytes-sent', jobId: job.id, bytes: chunk.length });
       // Recorded every few MiB, so even a kill -9 mid-part leaves an honest count of bytes put on the wire.
@@ -352,7 +355,6 @@ async function* hashed(
         deps.store.jobs.addBytesSent(job.id, unrecorded);
         unrecorded = 0;
       }
-      yield chunk;
     }
   } finally {
     if (unrecorded > 0) deps.store.jobs.addBytesSent(job.id, unrecorded);
