@@ -1,12 +1,12 @@
 /**
- * Driving the built Hoist CLI (dist/cli/hoist.js, the bundle `bin` points at) as a measured child process, exactly as a user runs it.
+ * Driving the built Hoist CLI (dist/cli/hoist.cjs, the launcher `bin` points at) as a measured child process, exactly as a user runs it.
  */
 import { resolve } from 'node:path';
 import type { JobView } from '../../preload/contract/views.js';
 import type { Cleanup } from './cleanup.js';
 import { measureChild, requireSuccess, startMeasuredChild, type ChildMeasurement, type MeasuredChild } from './measure.js';
 
-export const HOIST_CLI = resolve(import.meta.dirname, '../../cli/hoist.js');
+export const HOIST_CLI = resolve(import.meta.dirname, '../../cli/hoist.cjs');
 
 export interface UploadSummary {
   ok: boolean;

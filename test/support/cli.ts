@@ -4,7 +4,7 @@ import { createReadStream, mkdtempSync, openSync, closeSync, writeSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const CLI = resolve(import.meta.dirname, '../../dist/cli/hoist.js');
+export const CLI = resolve(import.meta.dirname, '../../dist/cli/hoist.cjs');
 
 export interface CliResult {
   code: number | null;

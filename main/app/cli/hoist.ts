@@ -136,4 +136,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+void main();
