@@ -57,6 +57,9 @@ export async function stageBody(
 ): Promise<StagedPart> {
   const hash = createHash('sha1');
   const out = createWriteStream(tmpPath);
+  // Failures reach us through the awaited drain / finished below; a write still buffered when a cut-off request
+  // destroys the stream fails again after the fact (ERR_STREAM_DESTROYED), and must not become an uncaught exception.
+  out.on('error', () => undefined);
   let sizeBytes = 0;
   try {
     await consumeBody(req, cap, async (chunk) => {
@@ -69,6 +72,7 @@ export async function stageBody(
     await finished(out);
   } catch (err) {
     out.destroy();
+    await finished(out).catch(() => undefined); // closed, so the file can go
     await rm(tmpPath, { force: true });
     throw err;
   }
