@@ -1,10 +1,9 @@
 import { HoistError } from '../domain/hoist-error.js';
 import { GRAPH_DEFAULT_FRAGMENT_BYTES } from '../domain/part-plan.js';
-import { GraphProtocol, type ConflictBehavior } from '../protocols/graph-protocol.js';
+import type { ConflictBehavior } from '../protocols/graph-protocol.js';
 import type { UploadProtocol } from '../protocols/upload-protocol.js';
-import { ApideckProtocol, DEFAULT_APIDECK_ENDPOINT } from '../protocols/apideck-protocol.js';
-import { TusProtocol } from '../protocols/tus-protocol.js';
-import { BoxProtocol, DEFAULT_BOX_API_ENDPOINT, DEFAULT_BOX_UPLOAD_ENDPOINT, type BoxConflictPolicy } from '../protocols/box-protocol.js';
+import type { BoxConflictPolicy } from '../protocols/box-protocol.js';
+import { DEFAULT_APIDECK_ENDPOINT, DEFAULT_BOX_API_ENDPOINT, DEFAULT_BOX_UPLOAD_ENDPOINT, DEFAULT_GRAPH_ENDPOINT } from '../protocols/service-endpoints.js';
 import type { DestinationRow } from '../store/destinations-repo.js';
 import type { SecretStore } from './secret-store.js';
 import { credentialsFor } from './credentials/credentials-registry.js';
@@ -15,7 +14,7 @@ export type TokenSource = { kind: 'stored' } | { kind: 'env'; name: string } | O
 
 /** The real services; `--endpoint` replaces them (sovereign clouds, self-hosting, emulators). */
 export const DEFAULT_ENDPOINTS = {
-  graph: 'https://graph.microsoft.com/v1.0',
+  graph: DEFAULT_GRAPH_ENDPOINT,
   apideck: DEFAULT_APIDECK_ENDPOINT,
   box: DEFAULT_BOX_UPLOAD_ENDPOINT,
   boxApi: DEFAULT_BOX_API_ENDPOINT,
@@ -35,12 +34,14 @@ export function tokenResolver(dest: DestinationRow, secrets: SecretStore, env: N
 }
 
 /**
- * The adapter for a destination. The AWS SDK and the embedded tus server are loaded only for destinations that need
- * them: every Hoist process would otherwise carry tens of MiB it never uses.
+ * The adapter for a destination, loaded when a destination needs it: the AWS SDK and the embedded tus server would add
+ * tens of MiB to every Hoist process, and the other adapters' reply schemas are built when their module loads (a
+ * `hoist status` or a Graph upload has no use for Box's).
  */
 export async function protocolFor(dest: DestinationRow, secrets: SecretStore, env: NodeJS.ProcessEnv): Promise<UploadProtocol> {
   switch (dest.provider) {
-    case 'graph':
+    case 'graph': {
+      const { GraphProtocol } = await import('../protocols/graph-protocol.js');
       return new GraphProtocol({
         endpoint: String(dest.config.endpoint ?? DEFAULT_ENDPOINTS.graph),
         driveId: typeof dest.config.driveId === 'string' ? dest.config.driveId : undefined,
@@ -48,7 +49,9 @@ export async function protocolFor(dest: DestinationRow, secrets: SecretStore, en
         fragmentSizeBytes: Number(dest.config.fragmentSizeBytes ?? GRAPH_DEFAULT_FRAGMENT_BYTES),
         accessToken: tokenResolver(dest, secrets, env),
       });
-    case 'apideck':
+    }
+    case 'apideck': {
+      const { ApideckProtocol } = await import('../protocols/apideck-protocol.js');
       return new ApideckProtocol({
         endpoint: String(dest.config.endpoint ?? DEFAULT_ENDPOINTS.apideck),
         appId: String(dest.config.appId ?? ''),
@@ -57,7 +60,9 @@ export async function protocolFor(dest: DestinationRow, secrets: SecretStore, en
         folderId: String(dest.config.folderId ?? 'root'),
         accessToken: tokenResolver(dest, secrets, env),
       });
-    case 'box':
+    }
+    case 'box': {
+      const { BoxProtocol } = await import('../protocols/box-protocol.js');
       return new BoxProtocol({
         uploadEndpoint: String(dest.config.endpoint ?? DEFAULT_ENDPOINTS.box),
         apiEndpoint: String(dest.config.apiEndpoint ?? DEFAULT_ENDPOINTS.boxApi),
@@ -65,6 +70,7 @@ export async function protocolFor(dest: DestinationRow, secrets: SecretStore, en
         conflictPolicy: (dest.config.conflictPolicy as BoxConflictPolicy | undefined) ?? 'version',
         accessToken: tokenResolver(dest, secrets, env),
       });
+    }
     case 's3': {
       const { S3Protocol } = await import('../protocols/s3-protocol.js');
       return new S3Protocol({
@@ -84,6 +90,7 @@ export async function protocolFor(dest: DestinationRow, secrets: SecretStore, en
         return new LocalTusProtocol(String(dest.config.dir));
       }
       const token = tokenNow(dest, secrets, env);
+      const { TusProtocol } = await import('../protocols/tus-protocol.js');
       return new TusProtocol({
         endpoint: String(dest.config.endpoint),
         chunkSizeBytes: typeof dest.config.chunkSizeBytes === 'number' ? dest.config.chunkSizeBytes : undefined,

@@ -19,8 +19,8 @@ import {
 } from './apideck-replies.js';
 import { httpRequest, parseJson, type HttpReply } from './http.js';
 import type { LocalFileDigests, PartBody, PartOutcome, RemoteItem, ServerState, SessionHandle, UploadProtocol, UploadTarget } from './upload-protocol.js';
+import { DEFAULT_APIDECK_ENDPOINT } from './service-endpoints.js';
 
-export const DEFAULT_APIDECK_ENDPOINT = 'https://upload.apideck.com';
 export const DEFAULT_APIDECK_FOLDER_ID = 'root';
 /** Parts in flight per file when the connector allows parallel parts (rclone's Box default). */
 export const DEFAULT_APIDECK_PARALLEL_PARTS = 4;

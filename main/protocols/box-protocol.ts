@@ -41,8 +41,6 @@ export interface BoxConfig {
   sleep?: BoxSleep;
 }
 
-export const DEFAULT_BOX_UPLOAD_ENDPOINT = 'https://upload.box.com/api/2.0';
-export const DEFAULT_BOX_API_ENDPOINT = 'https://api.box.com/2.0';
 /** Box's chunked minimum is "20MB"; the decimal reading is the safe one. */
 export const BOX_MIN_SESSION_BYTES = 20_000_000;
 
