@@ -20,8 +20,8 @@ type BundleMain = (exports: object, require: NodeJS.Require, module: object, fil
 const BUNDLE = 'hoist-main.cjs';
 const CACHE_SUFFIX = '.v8-cache';
 const bundlePath = join(__dirname, BUNDLE);
-// V8 checks a cache against the source's length only, so the name carries the bundle's size and mtime: a rebuilt or
-// hand-edited bundle never runs with the code of the one before it.
+// V8 matches a cache to its source by little more than the source's length, so the name carries the bundle's size and
+// mtime: a rebuilt or hand-edited bundle never runs with the code of the one before it.
 const bundleStat = statSync(bundlePath);
 const cachePath = join(__dirname, `${BUNDLE}.${bundleStat.size}-${Math.trunc(bundleStat.mtimeMs)}${CACHE_SUFFIX}`);
 
