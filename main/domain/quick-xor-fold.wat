@@ -1,9 +1,10 @@
 ;; QuickXorHash row fold, WebAssembly SIMD (128-bit lanes). Embedded, assembled, in quick-xor-hash.ts (FOLD_WASM_BASE64);
 ;; reassemble with wabt (`wat2wasm --enable-simd`) after a change. Checked against the portable JS fold in test/unit.
-;; acc[0..160) at 65536 ^= XOR of every 160-byte row of memory[0..len); len is a multiple of 160, at most 65440.
+;; acc[0..160) at 65536 ^= XOR of every 160-byte row of memory[start..end); end - start is a multiple of 160.
+;; Memory: [0, 65536) scratch for copied-in chunks, 65536 the accumulators, from 131072 read buffers (see quick-xor-hash.ts).
 (module
   (memory (export "memory") 2)
-  (func (export "fold") (param $len i32)
+  (func (export "fold") (param $start i32) (param $end i32)
     (local $p i32) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128) (local $a9 v128)
     (local.set $a0 (v128.load (i32.const 65536)))
     (local.set $a1 (v128.load (i32.const 65552)))
@@ -15,9 +16,10 @@
     (local.set $a7 (v128.load (i32.const 65648)))
     (local.set $a8 (v128.load (i32.const 65664)))
     (local.set $a9 (v128.load (i32.const 65680)))
+    (local.set $p (local.get $start))
     (block $done
       (loop $rows
-        (br_if $done (i32.ge_u (local.get $p) (local.get $len)))
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $a0 (v128.xor (local.get $a0) (v128.load offset=0 (local.get $p))))
         (local.set $a1 (v128.xor (local.get $a1) (v128.load offset=16 (local.get $p))))
         (local.set $a2 (v128.xor (local.get $a2) (v128.load offset=32 (local.get $p))))

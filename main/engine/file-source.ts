@@ -1,5 +1,6 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { lendChunk } from '../domain/chunk-lease.js';
+import { allocateFoldable } from '../domain/quick-xor-hash.js';
 import { HoistError } from '../domain/hoist-error.js';
 import type { FileIdentity } from '../store/jobs-repo.js';
 
@@ -38,6 +39,12 @@ const POOL_MAX_FREE = 8;
  * --trace-gc), each one a pause with nothing sent.
  */
 const freeBuffers: Buffer[] = [];
+/**
+ * Buffers in the QuickXorHash fold's memory come first (see allocateFoldable): Graph uploads fold every byte they send,
+ * and a chunk read there is folded without a copy. There are at most 16 of them and none is ever dropped.
+ */
+const freeFoldable: Buffer[] = [];
+const foldable = new WeakSet<Buffer>();
 
 /*
  * Where a read buffer starts within its allocation. Large allocations start 16 bytes into a page (glibc's mmap'd chunk
@@ -48,11 +55,19 @@ const freeBuffers: Buffer[] = [];
 const BUFFER_SHIFT_BYTES = 2048;
 
 function takeBuffer(): Buffer {
+  const reused = freeFoldable.pop();
+  if (reused) return reused;
+  const inFold = allocateFoldable(READ_CHUNK_BYTES, BUFFER_SHIFT_BYTES);
+  if (inFold) {
+    foldable.add(inFold);
+    return inFold;
+  }
   return freeBuffers.pop() ?? Buffer.allocUnsafeSlow(BUFFER_SHIFT_BYTES + READ_CHUNK_BYTES).subarray(BUFFER_SHIFT_BYTES);
 }
 
 function giveBack(buffer: Buffer): void {
-  if (freeBuffers.length < POOL_MAX_FREE) freeBuffers.push(buffer);
+  if (foldable.has(buffer)) freeFoldable.push(buffer);
+  else if (freeBuffers.length < POOL_MAX_FREE) freeBuffers.push(buffer);
 }
 
 interface PendingRead {

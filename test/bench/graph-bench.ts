@@ -6,6 +6,8 @@
  *      the curl runs beside it (best/best and medians shown too). The second curl speaks Graph's own protocol (one
  *      createUploadSession, then the same 10 MiB fragments, one at a time, on one connection): what a lean native client
  *      pays for the round trips hoist cannot avoid. It is shown for comparison; the target is against the single PUT.
+ *      After it, a bare `node -e 0` is timed: curl's fragment run plus that start-up is the most any Node client of
+ *      the protocol could reach on this machine, printed as its own paired ratio against the single PUT.
  *   2. kill at 50 %: SIGKILL mid-upload under a throughput cap, re-run, count the bytes the server received twice
  *   3. memory vs size: peak RSS of a 4 GiB upload next to the 1 GiB one (BENCH_SKIP_4G=1 skips it)
  *
@@ -66,6 +68,8 @@ interface Run {
   /** The emulator's first request to its last reply: the transfer, without the client's process start-up and exit. */
   transferMs: number;
   transferMbps: number;
+  /** curl-fragments runs: a bare Node process's start-up and exit measured right after (median of 3), see nodeStartUp. */
+  nodeStartMs?: number;
 }
 
 export const graphBench: Bench = {
@@ -257,19 +261,28 @@ interface ThroughputResult {
   medianCurlFragmentsMbps: number;
   /** Median over hoist runs of hoist / (mean of the nearest curl-fragments runs before and after it). */
   pairedFragmentsRatio: number;
+  /** Median over rounds of (curl-fragments + Node's bare start-up) against the curl single PUTs beside it. */
+  pairedNodeCeilingRatio: number;
+  nodeStartMs: number[];
 }
 
 /**
  * Each hoist run against the nearest runs of `peer` on either side of it: neighbours compare like with like better than a best-of
  * across the whole bench when the machine's speed drifts (see dropStoredCopies for the largest cause found so far).
  */
-function pairedRatios(runs: readonly Run[], rate: (r: Run) => number, peer: Run['tool'] = 'curl'): number[] {
+function pairedRatios(
+  runs: readonly Run[],
+  rate: (r: Run) => number,
+  peer: Run['tool'] = 'curl',
+  subject: Run['tool'] = 'hoist',
+  peerRate: (r: Run) => number = rate,
+): number[] {
   const ratios: number[] = [];
   runs.forEach((run, i) => {
-    if (run.tool !== 'hoist') return;
+    if (run.tool !== subject) return;
     const before = runs.slice(0, i).reverse().find((r) => r.tool === peer);
     const after = runs.slice(i + 1).find((r) => r.tool === peer);
-    const neighbours = [before, after].filter((r): r is Run => r !== undefined).map(rate);
+    const neighbours = [before, after].filter((r): r is Run => r !== undefined).map(peerRate);
     if (neighbours.length > 0) ratios.push(rate(run) / (neighbours.reduce((a, b) => a + b, 0) / neighbours.length));
   });
   return ratios;
@@ -301,8 +314,10 @@ async function throughputRuns(env: Env, file: TestFile, count: number): Promise<
     await dropStoredCopies(env);
     flushPageCache();
     const curlDir = `/curl-fragments-${i}`;
-    runs.push(await timed(env, 'curl-fragments', i, file, () => runCurlFragments(env, file, fragments, curlDir)));
+    const fragmentsRun = await timed(env, 'curl-fragments', i, file, () => runCurlFragments(env, file, fragments, curlDir));
     await verifyStoredItem(env, `curl fragments run ${i}`, file, curlDir);
+    fragmentsRun.nodeStartMs = await nodeStartUp(env);
+    runs.push(fragmentsRun);
   }
   const of = (tool: Run['tool']): Run[] => runs.filter((r) => r.tool === tool);
   const best = (tool: Run['tool']): Run => of(tool).reduce((a, b) => (b.mbps > a.mbps ? b : a));
@@ -318,6 +333,8 @@ async function throughputRuns(env: Env, file: TestFile, count: number): Promise<
     bestCurlFragments: best('curl-fragments'),
     medianCurlFragmentsMbps: median(of('curl-fragments').map((r) => r.mbps)),
     pairedFragmentsRatio: median(pairedRatios(runs, (r) => r.mbps, 'curl-fragments')),
+    pairedNodeCeilingRatio: median(pairedRatios(runs, (r) => nodeCeilingMbps(r, file), 'curl', 'curl-fragments', (r) => r.mbps)),
+    nodeStartMs: of('curl-fragments').map((r) => r.nodeStartMs ?? Number.NaN),
   };
   env.section.details.push(
     `Graph 1 GiB, ${count} rounds of: curl single PUT, hoist, curl sending the ${fragments.length} fragments itself; ` +
@@ -333,9 +350,14 @@ async function throughputRuns(env: Env, file: TestFile, count: number): Promise<
   }
   const pairs = pairedRatios(runs, (r) => r.mbps);
   const transferPairs = pairedRatios(runs, (r) => r.transferMbps);
+  const ceilingPairs = pairedRatios(runs, (r) => nodeCeilingMbps(r, file), 'curl', 'curl-fragments', (r) => r.mbps);
   env.section.details.push(
     `  each hoist run / the curl runs beside it: ${pairs.map((r) => r.toFixed(2)).join(' ')} (wall clock); ` +
       `${transferPairs.map((r) => r.toFixed(2)).join(' ')} (transfer only). The verdict is the median of the wall-clock pairs.`,
+    `  a bare Node process (\`node -e 0\`) starts and exits in ${result.nodeStartMs.map((ms) => fmt.secs(ms)).join(', ')}; ` +
+      `curl's fragment run plus that start-up, against the curl single PUTs beside it: ${ceilingPairs.map((r) => r.toFixed(2)).join(' ')}. ` +
+      'No client written in Node and speaking Graph\'s protocol with these fragments gets past that here: it pays the same round trips, at ' +
+      'least the same start-up, and more CPU per byte than curl.',
   );
   const otherLoad = runs.reduce((sum, r) => sum + r.otherCpuSeconds, 0) / (runs.reduce((sum, r) => sum + r.m.wallMs, 0) / 1000);
   result.otherLoadCpus = otherLoad;
@@ -346,6 +368,22 @@ async function throughputRuns(env: Env, file: TestFile, count: number): Promise<
     );
   }
   return result;
+}
+
+/** Start-up and exit of a Node process that does nothing (median of 3): the least any Node client pays per command. */
+async function nodeStartUp(env: Env): Promise<number> {
+  const walls: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const m = await measureChild(process.execPath, ['-e', '0'], { timeoutMs: 30_000, cleanup: env.ctx.cleanup });
+    requireSuccess('node -e 0', m);
+    walls.push(m.wallMs);
+  }
+  return median(walls);
+}
+
+/** A curl-fragments run's rate had it also paid Node's bare start-up: the ceiling for a Node client of the protocol. */
+function nodeCeilingMbps(run: Run, file: TestFile): number {
+  return mbPerSec(file.sizeBytes, run.m.wallMs + (run.nodeStartMs ?? Number.NaN));
 }
 
 /**
@@ -533,6 +571,10 @@ function rowsFor(t: ThroughputResult | undefined, kill: KillResult | undefined, 
         measured: t.pairedFragmentsRatio.toFixed(2),
       },
       {
+        label: '  ceiling for a Node client: curl fragments + node start-up, /curl',
+        measured: `${t.pairedNodeCeilingRatio.toFixed(3)} (node start-up ${fmt.secs(median(t.nodeStartMs))})`,
+      },
+      {
         label: '  hoist peak RSS 1 GiB (max of runs)',
         measured: fmt.mib(t.peakRssBytes),
         target: `< ${fmt.mib(TARGET_PEAK_RSS_BYTES).replace('.0', '')}`,
@@ -582,6 +624,8 @@ function jsonOfThroughput(t: ThroughputResult): Record<string, unknown> {
     curlFragmentsBestMbps: t.bestCurlFragments.mbps,
     curlFragmentsMedianMbps: t.medianCurlFragmentsMbps,
     ratioPairedFragmentsMedian: t.pairedFragmentsRatio,
+    ratioPairedNodeCeilingMedian: t.pairedNodeCeilingRatio,
+    nodeStartMs: t.nodeStartMs.map((ms) => Math.round(ms)),
     hoistPeakRssBytes: t.peakRssBytes,
     otherLoadCpus: t.otherLoadCpus,
     runs: t.runs.map((r) => ({

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { returnChunk } from '../../main/domain/chunk-lease.js';
 import { HoistError } from '../../main/domain/hoist-error.js';
+import { QuickXorFold, isInFoldMemory, quickXorHash } from '../../main/domain/quick-xor-hash.js';
 import { diskFileSource, type FileReader } from '../../main/engine/file-source.js';
 
 const MiB = 1024 * 1024;
@@ -81,6 +82,22 @@ describe('disk file source', () => {
     }
     await reader.close();
     expect(new Set(offsets)).toEqual(new Set([2048]));
+  });
+
+  it('chunks are read into the QuickXorHash fold memory, so a Graph upload folds them without copying', async () => {
+    const reader = diskFileSource.open(path, { sequentialUpToBytes: content.length });
+    const fold = new QuickXorFold();
+    let position = 0;
+    let inFoldMemory = 0;
+    for await (const chunk of reader.read(0, content.length)) {
+      if (isInFoldMemory(chunk)) inFoldMemory += 1;
+      fold.update(chunk, position);
+      position += chunk.length;
+      returnChunk(chunk);
+    }
+    await reader.close();
+    expect(inFoldMemory, 'chunks in the fold memory (WebAssembly SIMD is expected on Node 20)').toBeGreaterThan(0);
+    expect(fold.digest(content.length)).toBe(quickXorHash(content));
   });
 
   it('a file that got shorter while it was read fails as a changed file', async () => {

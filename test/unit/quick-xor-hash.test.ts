@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { QuickXorFold, foldRowsPortable, foldRowsSimd, quickXorHash } from '../../main/domain/quick-xor-hash.js';
+import { randomBytes, randomFillSync } from 'node:crypto';
+import { QuickXorFold, allocateFoldable, foldRowsPortable, foldRowsSimd, quickXorHash } from '../../main/domain/quick-xor-hash.js';
 
 // Published vectors (input base64 -> QuickXorHash base64) from the OneDrive reference algorithm as used by rclone.
 const VECTORS: Array<[string, string]> = [
@@ -60,5 +60,51 @@ describe('QuickXorHash', () => {
     const combined = new QuickXorFold();
     for (const p of parts.reverse()) combined.merge(p);
     expect(combined.digest(data.length)).toBe(whole);
+  });
+
+  it('folds data held in its own memory where it lies, with the same result as data copied in', () => {
+    const a = allocateFoldable(1 << 20, 2048);
+    const b = allocateFoldable(1 << 20, 2048);
+    expect(a && b, 'WebAssembly SIMD is expected on Node 20').toBeDefined();
+    expect(a!.byteOffset % 4096).toBe(2048);
+    expect(b!.byteOffset).toBeGreaterThanOrEqual(a!.byteOffset + a!.length);
+    randomFillSync(a!);
+    randomFillSync(b!);
+    const bBefore = Buffer.from(b!);
+    for (const [start, length] of [[0, 1 << 20], [1, 160 * 409 + 3], [333, 160 * 5000], [1 << 19, 160]] as const) {
+      const slice = a!.subarray(start, start + length);
+      const rows = Math.floor(length / 160) * 160;
+      const inPlace = new Uint8Array(160);
+      const portable = new Uint8Array(160);
+      foldRowsSimd!(slice, rows, inPlace);
+      foldRowsPortable(slice, rows, portable);
+      expect(Buffer.from(inPlace).equals(Buffer.from(portable)), `${length} bytes at ${start}`).toBe(true);
+      const held = new QuickXorFold();
+      held.update(slice, 12_345);
+      const copied = new QuickXorFold();
+      copied.update(Buffer.from(slice), 12_345);
+      expect(held.toBase64()).toBe(copied.toBase64());
+    }
+    expect(b!.equals(bBefore), 'folding one buffer leaves its neighbour alone').toBe(true);
+  });
+
+  it('hands out buffers until the room it reserved is used up, and those already handed out stay usable', () => {
+    const handed: Buffer[] = [];
+    for (let i = 0; i < 64; i++) {
+      const buffer = allocateFoldable(1 << 20, 2048);
+      if (!buffer) break;
+      buffer.fill(i);
+      handed.push(buffer);
+    }
+    expect(handed.length).toBeGreaterThan(0);
+    expect(handed.length).toBeLessThan(17);
+    expect(allocateFoldable(1 << 20, 2048)).toBeUndefined();
+    // Growing the memory after handing buffers out would have detached them (length 0).
+    handed.forEach((buffer, i) => {
+      expect(buffer.length).toBe(1 << 20);
+      expect(buffer[0] === i && buffer[(1 << 20) - 1] === i, `buffer ${i} kept its bytes`).toBe(true);
+    });
+    const data = randomBytes(50_000);
+    expect(quickXorHash(data)).toBe(quickXorHash(Buffer.from(data)));
   });
 });
