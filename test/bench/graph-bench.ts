@@ -320,6 +320,9 @@ async function throughputRuns(env: Env, file: TestFile, count: number): Promise<
     runs.push(fragmentsRun);
   }
   const of = (tool: Run['tool']): Run[] => runs.filter((r) => r.tool === tool);
+  const pairs = pairedRatios(runs, (r) => r.mbps);
+  const transferPairs = pairedRatios(runs, (r) => r.transferMbps);
+  const ceilingPairs = pairedRatios(runs, (r) => nodeCeilingMbps(r, file), 'curl', 'curl-fragments', (r) => r.mbps);
   const best = (tool: Run['tool']): Run => of(tool).reduce((a, b) => (b.mbps > a.mbps ? b : a));
   const result: ThroughputResult = {
     runs,
@@ -328,12 +331,12 @@ async function throughputRuns(env: Env, file: TestFile, count: number): Promise<
     medianCurlMbps: median(of('curl').map((r) => r.mbps)),
     medianHoistMbps: median(of('hoist').map((r) => r.mbps)),
     peakRssBytes: Math.max(...of('hoist').map((r) => r.m.peakRssBytes)),
-    pairedRatio: median(pairedRatios(runs, (r) => r.mbps)),
-    pairedTransferRatio: median(pairedRatios(runs, (r) => r.transferMbps)),
+    pairedRatio: median(pairs),
+    pairedTransferRatio: median(transferPairs),
     bestCurlFragments: best('curl-fragments'),
     medianCurlFragmentsMbps: median(of('curl-fragments').map((r) => r.mbps)),
     pairedFragmentsRatio: median(pairedRatios(runs, (r) => r.mbps, 'curl-fragments')),
-    pairedNodeCeilingRatio: median(pairedRatios(runs, (r) => nodeCeilingMbps(r, file), 'curl', 'curl-fragments', (r) => r.mbps)),
+    pairedNodeCeilingRatio: median(ceilingPairs),
     nodeStartMs: of('curl-fragments').map((r) => r.nodeStartMs ?? Number.NaN),
   };
   env.section.details.push(
@@ -348,9 +351,6 @@ async function throughputRuns(env: Env, file: TestFile, count: number): Promise<
         `other load ${(r.otherCpuSeconds / (r.m.wallMs / 1000)).toFixed(2)} CPUs`,
     );
   }
-  const pairs = pairedRatios(runs, (r) => r.mbps);
-  const transferPairs = pairedRatios(runs, (r) => r.transferMbps);
-  const ceilingPairs = pairedRatios(runs, (r) => nodeCeilingMbps(r, file), 'curl', 'curl-fragments', (r) => r.mbps);
   env.section.details.push(
     `  each hoist run / the curl runs beside it: ${pairs.map((r) => r.toFixed(2)).join(' ')} (wall clock); ` +
       `${transferPairs.map((r) => r.toFixed(2)).join(' ')} (transfer only). The verdict is the median of the wall-clock pairs.`,
