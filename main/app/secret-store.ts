@@ -35,6 +35,11 @@ export class SecretStore {
     return this.cipher?.isAvailable ?? false;
   }
 
+  /** Whether a value is stored under the key (without decrypting it). */
+  has(key: string): boolean {
+    return key in this.readAll();
+  }
+
   get(key: string): string | undefined {
     const value = this.readAll()[key];
     if (value === undefined || typeof value === 'string') return value;

@@ -1,10 +1,16 @@
-/** What the engine reports while it works; the CLI and the UI render these. */
+import type { Failure } from '../domain/failure.js';
+
+/** What the engine reports while it works; the CLI, the event log and the window's bridge render these. */
 export type EngineEvent =
+  /** The server was asked what it holds and the parts are (re)planned: a window re-reads them. */
   | { type: 'job-started'; jobId: number; totalBytes: number; ackedBytes: number }
-  | { type: 'bytes-sent'; jobId: number; bytes: number }
+  /** Bytes of one part handed to the socket (whole-file uploads report part 0). */
+  | { type: 'bytes-sent'; jobId: number; partIndex: number; bytes: number }
   | { type: 'part-acked'; jobId: number; partIndex: number; ackedBytes: number; totalBytes: number }
+  /** An attempt at a part failed (not a pause or cancel); the scheduler decides what follows. */
+  | { type: 'part-failed'; jobId: number; partIndex: number; reason: string }
   | { type: 'job-restarted'; jobId: number; reason: string }
-  | { type: 'job-retrying'; jobId: number; delayMs: number; reason: string }
+  | { type: 'job-retrying'; jobId: number; delayMs: number; reason: string; kind: Failure['kind'] }
   | { type: 'job-finished'; jobId: number; state: 'done' | 'failed' | 'paused' | 'cancelled'; message?: string };
 
 export type EngineEventSink = (event: EngineEvent) => void;

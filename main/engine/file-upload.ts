@@ -1,4 +1,4 @@
-import { HoistError } from '../domain/hoist-error.js';
+import { HoistError, userMessage } from '../domain/hoist-error.js';
 import { UploadFailure } from '../domain/failure.js';
 import { planParts } from '../domain/part-plan.js';
 import { contiguousPrefixBytes, reconcileParts, type ByteRange } from '../domain/reconcile.js';
@@ -63,7 +63,7 @@ async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: Uplo
     const reader = deps.files.open(job.localPath);
     let item: RemoteItem;
     try {
-      item = await protocol.uploadWhole(target, hashed(deps, job, reader, 0, job.sizeBytes, fold), signal);
+      item = await protocol.uploadWhole(target, hashed(deps, job, reader, 0, 0, job.sizeBytes, fold), signal);
     } finally {
       await reader.close();
     }
@@ -265,8 +265,14 @@ async function sendInOrder(ctx: PartSending, parts: readonly PartRow[]): Promise
 const afterPendingIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function startPart(ctx: PartSending, part: PartRow, fold: QuickXorFold | undefined, hooks: ReadHooks): Promise<PartOutcome> {
-  const data = hashed(ctx.deps, ctx.job, ctx.reader, part.offsetBytes, part.sizeBytes, fold, hooks);
-  return ctx.protocol.uploadPart(handleOf(ctx.session), { partIndex: part.partIndex, offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes, data }, ctx.target, ctx.signal);
+  const data = hashed(ctx.deps, ctx.job, ctx.reader, part.partIndex, part.offsetBytes, part.sizeBytes, fold, hooks);
+  const outcome = ctx.protocol.uploadPart(handleOf(ctx.session), { partIndex: part.partIndex, offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes, data }, ctx.target, ctx.signal);
+  outcome.catch((error: unknown) => {
+    // Which part failed, for the part strip; a pause, a cancel or a file caught changing is not a failed part.
+    if (ctx.signal.aborted || error instanceof FileChanged) return;
+    ctx.deps.events({ type: 'part-failed', jobId: ctx.job.id, partIndex: part.partIndex, reason: userMessage(error) });
+  });
+  return outcome;
 }
 
 /** The server acknowledged the part: one short transaction records it, then the UI hears about it. */
@@ -330,6 +336,7 @@ async function* hashed(
   deps: FileUploadDeps,
   job: JobRow,
   reader: FileReader,
+  partIndex: number,
   offsetBytes: number,
   sizeBytes: number,
   fold: QuickXorFold | undefined,
@@ -349,7 +356,7 @@ async function* hashed(
       // Counted once the consumer asks for more: it has handed this chunk to the socket (a request that ended early
       // never asks, so a chunk it did not send is not counted).
       unrecorded += chunk.length;
-      deps.events({ type: 'bytes-sent', jobId: job.id, bytes: chunk.length });
+      deps.events({ type: 'bytes-sent', jobId: job.id, partIndex, bytes: chunk.length });
       // Recorded every few MiB, so even a kill -9 mid-part leaves an honest count of bytes put on the wire.
       if (unrecorded >= SENT_RECORD_EVERY_BYTES) {
         deps.store.jobs.addBytesSent(job.id, unrecorded);

@@ -191,7 +191,7 @@ export class Scheduler {
           if (refreshed === true) {
             // An access token outlived by a long upload: refreshed, so retry now without counting a failure.
             authRefreshes++;
-            events({ type: 'job-retrying', jobId: job.id, delayMs: 0, reason: `${failure.reason}; signed in again with the refresh token` });
+            events({ type: 'job-retrying', jobId: job.id, delayMs: 0, reason: `${failure.reason}; signed in again with the refresh token`, kind: 'auth' });
             continue;
           }
           // "Sign in again with: hoist login NAME" says more than a bare 401.
@@ -212,7 +212,7 @@ export class Scheduler {
           store.jobs.noteRestart(job.id, `${failure.reason}; started a new session`, this.deps.nowMs());
           events({ type: 'job-restarted', jobId: job.id, reason: `${failure.reason}; starting a new session` });
         } else {
-          events({ type: 'job-retrying', jobId: job.id, delayMs: decision.delayMs, reason: failure.reason });
+          events({ type: 'job-retrying', jobId: job.id, delayMs: decision.delayMs, reason: failure.reason, kind: failure.kind });
         }
         try {
           await this.deps.sleep(decision.delayMs, signal);

@@ -18,6 +18,7 @@ export const driveItemSchema = z.object({
   id: z.string(),
   name: z.string(),
   size: z.number().int().nonnegative(),
+  webUrl: z.string().optional(),
   file: z
     .object({ hashes: z.object({ quickXorHash: z.string().optional(), sha1Hash: z.string().optional(), sha256Hash: z.string().optional() }).partial().optional() })
     .optional(),
@@ -31,6 +32,7 @@ export function toRemoteItem(raw: z.infer<typeof driveItemSchema>): RemoteItem {
     id: raw.id,
     name: raw.name,
     sizeBytes: raw.size,
+    webUrl: raw.webUrl?.startsWith('https://') ? raw.webUrl : undefined,
     hashes: {
       quickXorHash: hashes.quickXorHash,
       sha1Hex: hashes.sha1Hash?.toLowerCase(),

@@ -24,6 +24,8 @@ export interface RemoteItem {
   id: string;
   name: string;
   sizeBytes: number;
+  /** The item's page at the provider, when it gives one (an https URL only). */
+  webUrl?: string;
   hashes: { quickXorHash?: string; sha1Hex?: string; sha256Hex?: string };
   raw: unknown;
 }

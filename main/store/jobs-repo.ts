@@ -20,11 +20,17 @@ export interface JobRow extends FileIdentity {
   restartReason: string | null;
   remoteItem: unknown;
   bytesSentTotal: number;
+  /** Set when a timed pause paused the job: it resumes then. Null when paused by hand (or not paused). */
+  pausedUntilMs: number | null;
+  /** Hidden from the window's queue by "Clear finished". */
+  clearedAtMs: number | null;
+  /** When the server last lost the job's session (expired or unknown) and it started over on a new one. */
+  sessionLostAtMs: number | null;
   createdAtMs: number;
   updatedAtMs: number;
 }
 
-interface Raw {
+export interface JobRaw {
   id: number;
   destination_id: number;
   local_path: string;
@@ -38,11 +44,14 @@ interface Raw {
   restart_reason: string | null;
   remote_item_json: string | null;
   bytes_sent_total: number;
+  paused_until_ms: number | null;
+  cleared_at_ms: number | null;
+  session_lost_at_ms: number | null;
   created_at_ms: number;
   updated_at_ms: number;
 }
 
-const toRow = (r: Raw): JobRow => ({
+export const toJobRow = (r: JobRaw): JobRow => ({
   id: r.id,
   destinationId: r.destination_id,
   localPath: r.local_path,
@@ -56,6 +65,9 @@ const toRow = (r: Raw): JobRow => ({
   restartReason: r.restart_reason,
   remoteItem: r.remote_item_json === null ? null : JSON.parse(r.remote_item_json),
   bytesSentTotal: r.bytes_sent_total,
+  pausedUntilMs: r.paused_until_ms,
+  clearedAtMs: r.cleared_at_ms,
+  sessionLostAtMs: r.session_lost_at_ms,
   createdAtMs: r.created_at_ms,
   updatedAtMs: r.updated_at_ms,
 });
@@ -77,8 +89,8 @@ export class JobsRepo {
   }
 
   get(id: number): JobRow | undefined {
-    const raw = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Raw | undefined;
-    return raw && toRow(raw);
+    const raw = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRaw | undefined;
+    return raw && toJobRow(raw);
   }
 
   /** The newest unfinished job for the same file and target, so re-running an upload resumes it. */
@@ -88,25 +100,30 @@ export class JobsRepo {
         `SELECT * FROM jobs WHERE destination_id = ? AND local_path = ? AND remote_path = ?
            AND state IN ('queued', 'running', 'paused', 'failed') ORDER BY id DESC LIMIT 1`,
       )
-      .get(destinationId, localPath, remotePath) as Raw | undefined;
-    return raw && toRow(raw);
+      .get(destinationId, localPath, remotePath) as JobRaw | undefined;
+    return raw && toJobRow(raw);
+  }
+
+  /** The highest job id (0 when there is none). */
+  maxId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM jobs').get() as { id: number }).id;
   }
 
   list(): JobRow[] {
-    return (this.db.prepare('SELECT * FROM jobs ORDER BY id').all() as Raw[]).map(toRow);
+    return (this.db.prepare('SELECT * FROM jobs ORDER BY id').all() as JobRaw[]).map(toJobRow);
   }
 
   listByState(states: readonly JobState[]): JobRow[] {
     const marks = states.map(() => '?').join(', ');
-    return (this.db.prepare(`SELECT * FROM jobs WHERE state IN (${marks}) ORDER BY id`).all(...states) as Raw[]).map(toRow);
+    return (this.db.prepare(`SELECT * FROM jobs WHERE state IN (${marks}) ORDER BY id`).all(...states) as JobRaw[]).map(toJobRow);
   }
 
   /** The oldest runnable jobs, at most `limit` (the daemon's queue can hold a whole folder tree). */
   nextRunnable(limit: number, excludeIds: ReadonlySet<number>): JobRow[] {
     const rows = this.db
       .prepare(`SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id LIMIT ?`)
-      .all(limit + excludeIds.size) as Raw[];
-    return rows.map(toRow).filter((j) => !excludeIds.has(j.id)).slice(0, limit);
+      .all(limit + excludeIds.size) as JobRaw[];
+    return rows.map(toJobRow).filter((j) => !excludeIds.has(j.id)).slice(0, limit);
   }
 
   setState(id: number, state: JobState, nowMs: number, error?: { code: string; message: string } | null): void {
@@ -115,13 +132,16 @@ export class JobsRepo {
       .run(state, error?.code ?? null, error?.message ?? null, nowMs, id);
   }
 
-  /** Pauses only jobs that can still run; returns how many changed. */
-  pause(ids: readonly number[] | 'all', nowMs: number): number {
+  /**
+   * Pauses only jobs that can still run; returns how many changed. `untilMs` marks a timed pause (only jobs it paused
+   * resume when it ends); a pause by hand leaves it null.
+   */
+  pause(ids: readonly number[] | 'all', nowMs: number, untilMs: number | null = null): number {
     const where = ids === 'all' ? '' : `AND id IN (${ids.map(() => '?').join(', ') || 'NULL'})`;
     const args = ids === 'all' ? [] : ids;
     return this.db
-      .prepare(`UPDATE jobs SET state = 'paused', updated_at_ms = ? WHERE state IN ('queued', 'running') ${where}`)
-      .run(nowMs, ...args).changes;
+      .prepare(`UPDATE jobs SET state = 'paused', paused_until_ms = ?, updated_at_ms = ? WHERE state IN ('queued', 'running') ${where}`)
+      .run(untilMs, nowMs, ...args).changes;
   }
 
   /** Makes paused (and failed, which a user retries by resuming) jobs runnable again. */
@@ -130,8 +150,8 @@ export class JobsRepo {
     const args = ids === 'all' ? [] : ids;
     return this.db
       .prepare(
-        `UPDATE jobs SET state = 'queued', error_code = NULL, error_message = NULL, updated_at_ms = ?
-          WHERE state IN ('paused', 'failed') ${where}`,
+        `UPDATE jobs SET state = 'queued', error_code = NULL, error_message = NULL, paused_until_ms = NULL, cleared_at_ms = NULL,
+           updated_at_ms = ? WHERE state IN ('paused', 'failed') ${where}`,
       )
       .run(nowMs, ...args).changes;
   }
@@ -142,8 +162,18 @@ export class JobsRepo {
       .run(identity.sizeBytes, identity.mtimeMs, identity.inode, reason, nowMs, id);
   }
 
+  /** The server lost the job's session (expired, unknown): it starts over on a new one, for this reason. */
   noteRestart(id: number, reason: string, nowMs: number): void {
-    this.db.prepare('UPDATE jobs SET restart_reason = ?, updated_at_ms = ? WHERE id = ?').run(reason, nowMs, id);
+    this.db.prepare('UPDATE jobs SET restart_reason = ?, session_lost_at_ms = ?, updated_at_ms = ? WHERE id = ?').run(reason, nowMs, nowMs, id);
+  }
+
+  /** Hides finished and cancelled jobs from the window's queue; returns their ids. */
+  clearFinished(nowMs: number): number[] {
+    return (
+      this.db
+        .prepare(`UPDATE jobs SET cleared_at_ms = ? WHERE state IN ('done', 'cancelled') AND cleared_at_ms IS NULL RETURNING id`)
+        .all(nowMs) as { id: number }[]
+    ).map((r) => r.id);
   }
 
   complete(id: number, remoteItem: unknown, nowMs: number): void {

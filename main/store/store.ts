@@ -1,6 +1,7 @@
 import { openDatabase, type Db } from './open-database.js';
 import { DestinationsRepo } from './destinations-repo.js';
 import { JobsRepo } from './jobs-repo.js';
+import { JobViewRows } from './job-view-rows.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SettingsRepo } from './settings-repo.js';
 import { SyncIndexRepo } from './sync-index-repo.js';
@@ -10,6 +11,7 @@ import { WatchesRepo } from './watches-repo.js';
 export class Store {
   readonly destinations: DestinationsRepo;
   readonly jobs: JobsRepo;
+  readonly jobViews: JobViewRows;
   readonly sessions: SessionsRepo;
   readonly settings: SettingsRepo;
   readonly watches: WatchesRepo;
@@ -18,6 +20,7 @@ export class Store {
   constructor(readonly db: Db) {
     this.destinations = new DestinationsRepo(db);
     this.jobs = new JobsRepo(db);
+    this.jobViews = new JobViewRows(db);
     this.sessions = new SessionsRepo(db);
     this.settings = new SettingsRepo(db);
     this.watches = new WatchesRepo(db);

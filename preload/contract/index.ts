@@ -1,24 +1,25 @@
 /**
- * THE bridge contract: every command the renderer (or a WebSocket client of `hoist serve`) may call, and what it
- * returns. Main implements it, the preload exposes it, the renderer consumes it. Pure types: no runtime imports.
+ * THE bridge contract: every command the window (or a WebSocket client of `hoist serve`) may call, every event main
+ * pushes, the views they carry and the errors they reject with. Main implements it, the preload exposes it, the
+ * renderer consumes it. Pure TypeScript: no electron, no node:*, no DOM.
  */
-import type { DestinationView, JobView } from './views.js';
+import type { HoistCommands } from './commands.js';
+import type { EventName, HoistEvents } from './events.js';
+import type { ListenerName } from './wire.js';
 
-export type { DestinationView, JobView, JobStateView } from './views.js';
+export * from './views.js';
+export * from './commands.js';
+export * from './events.js';
+export * from './errors.js';
+export * from './wire.js';
 
-/** Commands, each a domain verb; arguments are validated again in main. */
-export interface HoistCommands {
-  /** Every upload with its progress. */
-  listJobs(): Promise<JobView[]>;
-  /** Configured destinations, without secrets. */
-  listDestinations(): Promise<DestinationView[]>;
-  /** Pauses uploads; the pause persists across restarts. Returns how many changed. */
-  pauseJobs(ids: number[] | 'all'): Promise<number>;
-  /** Resumes paused or failed uploads. Returns how many changed. */
-  resumeJobs(ids: number[] | 'all'): Promise<number>;
-  /** Cancels an upload and discards what the server holds of it. */
-  cancelJob(id: number): Promise<void>;
-}
+/** Ends a subscription. */
+export type Unsubscribe = () => void;
 
-/** Channel names derived from the command list, so preload and main cannot drift apart. */
-export const COMMAND_NAMES = ['listJobs', 'listDestinations', 'pauseJobs', 'resumeJobs', 'cancelJob'] as const satisfies ReadonlyArray<keyof HoistCommands>;
+/** The `on…` functions: one per event, each returning its unsubscribe. */
+export type HoistSubscriptions = {
+  [K in EventName as ListenerName<K>]: (listener: (payload: HoistEvents[K]) => void) => Unsubscribe;
+};
+
+/** What the window sees as `window.hoist` (Electron) or gets from the WebSocket client (`hoist serve`). */
+export type HoistBridge = HoistCommands & HoistSubscriptions;

@@ -162,6 +162,8 @@ export class GraphDrive {
       id: item.id,
       name: item.segments[item.segments.length - 1] ?? 'root',
       createdDateTime: isoTime(item.createdAtMs),
+      // The real service answers with a SharePoint/OneDrive page for the item; any https URL serves the window's "Open".
+      webUrl: `https://contoso-my.sharepoint.com/personal/drive${item.segments.map((s) => `/${encodeURIComponent(s)}`).join('')}`,
     };
     if (item.segments.length > 0) {
       base.parentReference = {

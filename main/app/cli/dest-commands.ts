@@ -1,6 +1,7 @@
 import { HoistError } from '../../domain/hoist-error.js';
 import { validateGraphFragmentBytes, GRAPH_DEFAULT_FRAGMENT_BYTES } from '../../domain/part-plan.js';
-import { toDestinationView } from '../../bridge/job-views.js';
+import { destinationView } from '../destination-views.js';
+import { readSettings, defaultDestinationName } from '../../bridge/settings.js';
 import type { ProviderKind } from '../../store/destinations-repo.js';
 import { DEFAULT_ENDPOINTS, type TokenSource } from '../protocol-factory.js';
 import type { CliContext } from './cli-context.js';
@@ -110,7 +111,8 @@ export function destAdd(ctx: CliContext, name: string, opts: DestAddOptions): st
 }
 
 export function destList(ctx: CliContext, json: boolean): string {
-  const views = ctx.store.destinations.list().map(toDestinationView);
+  const defaultName = defaultDestinationName(readSettings(ctx.store));
+  const views = ctx.store.destinations.list().map((d) => destinationView(d, ctx.secrets, ctx.env, defaultName));
   if (json) return JSON.stringify({ destinations: views });
   if (views.length === 0) return 'No destinations yet. Add one with: hoist dest add NAME --provider graph --token-env GRAPH_TOKEN';
   return views.map((d) => `${d.name}\t${d.provider}\t${String(d.settings.endpoint ?? '')}`).join('\n');

@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
-import { HoistError, userMessage } from '../../domain/hoist-error.js';
-import { UploadFailure } from '../../domain/failure.js';
-import { OAuthRefused, type BoxOAuthConfig, type MicrosoftOAuthConfig, type TokenGrant } from '../../protocols/oauth-client.js';
-import { boxAuthorizeUrl, createPkce, exchangeBoxCode, newOAuthState } from '../../protocols/oauth-box.js';
-import { pollDeviceCode, requestDeviceCode } from '../../protocols/oauth-device-code.js';
-import { startLoopbackReceiver } from '../../protocols/oauth-loopback.js';
-import { credentialsFor } from '../credentials/credentials-registry.js';
-import { oauthConfigFor } from '../credentials/oauth-token-source.js';
+import { HoistError } from '../../domain/hoist-error.js';
+import { DEFAULT_BROWSER_WAIT_SEC, startSignIn } from '../credentials/sign-in-flow.js';
 import type { CliContext } from './cli-context.js';
 import { openBrowser } from './open-browser.js';
 
@@ -29,9 +23,6 @@ export interface LoginIo {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-const DEFAULT_BROWSER_WAIT_SEC = 300;
-const TOKEN_EXCHANGE_TIMEOUT_MS = 60_000;
-
 /**
  * `hoist login NAME`: signs a graph destination in with the device code flow, a box destination with the browser and
  * a loopback redirect, and stores the tokens. Resolves with the line to print on stdout.
@@ -39,14 +30,20 @@ const TOKEN_EXCHANGE_TIMEOUT_MS = 60_000;
 export async function loginDestination(ctx: CliContext, name: string, options: LoginOptions, io: LoginIo, signal: AbortSignal): Promise<string> {
   const dest = ctx.store.destinations.byName(name);
   if (!dest) throw new HoistError('not-found', `No destination named "${name}". Add it first with: hoist dest add ${name} --provider graph --client-id ID`);
-  const config = oauthConfigFor(dest, ctx.secrets, ctx.env);
-  const manager = credentialsFor(dest, ctx.secrets, ctx.env);
-  const store = (grant: TokenGrant) => manager.saveGrant(grant);
-  const grant = config.provider === 'graph' ? await deviceCodeSignIn(config, io, signal) : await browserSignIn(config, options, io, signal, store);
-  if (config.provider === 'graph') store(grant);
-  const where = ctx.secrets.isEncryptedAtRest ? 'encrypted with the OS keychain' : 'in a file only you can read';
-  const renewal = grant.refreshToken ? 'Hoist renews the access token on its own' : 'the server gave no refresh token, so sign in again when the access token expires';
-  return `Signed in: destination "${name}" is ready (tokens stored ${where}; ${renewal}).`;
+  const flow = await startSignIn(dest, ctx.secrets, ctx.env, { port: options.port, waitSec: options.wait, nowMs: io.nowMs, sleep: io.sleep }, signal);
+  const view = flow.view;
+  if (view.kind === 'device-code') {
+    io.stderr(`${view.message}\n`);
+    const minutes = Math.round((view.expiresAtMs - (io.nowMs ?? Date.now)()) / 60_000);
+    io.stderr(`Waiting for you to finish signing in (the code is valid for ${minutes} minutes; Ctrl-C cancels)...\n`);
+  } else {
+    io.stderr(`To sign in to Box, open this address in a browser and allow access:\n  ${view.url}\n`);
+    if (options.browser !== false) (io.openBrowser ?? openBrowser)(view.url);
+    const waitSec = options.wait ?? DEFAULT_BROWSER_WAIT_SEC;
+    const span = waitSec >= 60 ? `${Math.round(waitSec / 60)} min` : `${Math.round(waitSec)} s`;
+    io.stderr(`Waiting for the browser (up to ${span}; Ctrl-C cancels)...\n`);
+  }
+  return flow.wait();
 }
 
 export function registerLoginCommand(program: Command, ctx: () => CliContext): void {
@@ -67,70 +64,6 @@ export function registerLoginCommand(program: Command, ctx: () => CliContext): v
         process.removeListener('SIGINT', onInterrupt);
       }
     });
-}
-
-async function deviceCodeSignIn(config: MicrosoftOAuthConfig, io: LoginIo, signal: AbortSignal): Promise<TokenGrant> {
-  const challenge = await requestDeviceCode(config, signal);
-  io.stderr(`${challenge.message}\n`);
-  io.stderr(`Waiting for you to finish signing in (the code is valid for ${Math.round(challenge.expiresInSec / 60)} minutes; Ctrl-C cancels)...\n`);
-  return pollDeviceCode(config, challenge, { nowMs: io.nowMs ?? Date.now, sleep: io.sleep ?? abortableSleep }, signal);
-}
-
-async function browserSignIn(
-  config: BoxOAuthConfig,
-  options: LoginOptions,
-  io: LoginIo,
-  signal: AbortSignal,
-  store: (grant: TokenGrant) => void,
-): Promise<TokenGrant> {
-  const state = newOAuthState();
-  const pkce = createPkce();
-  const receiver = await startLoopbackReceiver({ state, ...(options.port !== undefined ? { port: options.port } : {}) });
-  try {
-    const url = boxAuthorizeUrl(config, { redirectUri: receiver.redirectUri, state, pkce });
-    io.stderr(`To sign in to Box, open this address in a browser and allow access:\n  ${url}\n`);
-    if (options.browser !== false) (io.openBrowser ?? openBrowser)(url);
-    const waitSec = options.wait ?? DEFAULT_BROWSER_WAIT_SEC;
-    const span = waitSec >= 60 ? `${Math.round(waitSec / 60)} min` : `${Math.round(waitSec)} s`;
-    io.stderr(`Waiting for the browser (up to ${span}; Ctrl-C cancels)...\n`);
-    const callback = await receiver.waitForCallback(waitSec * 1000, signal);
-    try {
-      const request = { code: callback.code, redirectUri: receiver.redirectUri, codeVerifier: pkce.verifier };
-      const grant = await exchangeBoxCode(config, request, AbortSignal.any([signal, AbortSignal.timeout(TOKEN_EXCHANGE_TIMEOUT_MS)]));
-      store(grant);
-      callback.finish({ isSignedIn: true });
-      return grant;
-    } catch (error) {
-      const failure = exchangeFailure(error, signal);
-      callback.finish({ isSignedIn: false, message: failure.message });
-      throw failure;
-    }
-  } finally {
-    await receiver.close();
-  }
-}
-
-function exchangeFailure(error: unknown, signal: AbortSignal): Error {
-  if (signal.aborted && signal.reason instanceof Error) return signal.reason;
-  if (error instanceof OAuthRefused) return new HoistError('auth-failed', `Box refused the sign-in (${error.message}). Run hoist login again.`);
-  if (error instanceof UploadFailure) return new HoistError('auth-failed', `Could not finish the sign-in: ${error.message}. Run hoist login again.`);
-  if ((error as Error).name === 'TimeoutError') return new HoistError('auth-failed', 'Box did not answer the sign-in within a minute. Run hoist login again.');
-  return error instanceof Error ? error : new Error(userMessage(error));
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function parsePort(value: string): number {

@@ -1,5 +1,5 @@
-import { basename, posix, resolve } from 'node:path';
-import { HoistError, userMessage } from '../../domain/hoist-error.js';
+import { HoistError } from '../../domain/hoist-error.js';
+import { queueFiles } from '../../engine/queue-files.js';
 import { diskFileSource } from '../../engine/file-source.js';
 import { abortServerSession, type JobOutcome } from '../../engine/scheduler.js';
 import { listJobViews } from '../../bridge/job-views.js';
@@ -23,25 +23,7 @@ export interface RunResult {
 export async function uploadFiles(ctx: CliContext, files: string[], opts: RunOptions & { dest: string; remoteDir?: string }): Promise<RunResult> {
   const dest = ctx.store.destinations.byName(opts.dest);
   if (!dest) throw new HoistError('not-found', `No destination named "${opts.dest}". Add one with: hoist dest add ${opts.dest} --provider graph …`);
-  const remoteDir = posix.join('/', (opts.remoteDir ?? '/').replaceAll('\\', '/'));
-  const jobIds: number[] = [];
-  const problems: string[] = [];
-  for (const file of files) {
-    const localPath = resolve(file);
-    try {
-      const identity = await diskFileSource.identity(localPath);
-      const remotePath = posix.join(remoteDir, basename(localPath));
-      const existing = ctx.store.jobs.findActive(dest.id, localPath, remotePath);
-      if (existing) {
-        ctx.store.jobs.resume([existing.id], Date.now());
-        jobIds.push(existing.id);
-      } else {
-        jobIds.push(ctx.store.jobs.create({ destinationId: dest.id, localPath, remotePath, ...identity }, Date.now()).id);
-      }
-    } catch (error) {
-      problems.push(userMessage(error));
-    }
-  }
+  const { jobIds, problems } = await queueFiles(ctx.store, diskFileSource, dest, files, opts.remoteDir, Date.now);
   const result = await runJobs(ctx, jobIds, opts);
   if (problems.length === 0) return result;
   const output = opts.json ? withProblems(result.output, problems) : [...problems.map((p) => `hoist: ${p}`), result.output].filter(Boolean).join('\n');

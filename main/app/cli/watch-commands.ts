@@ -1,10 +1,9 @@
 import { Option, type Command } from 'commander';
-import { realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { HoistError } from '../../domain/hoist-error.js';
-import { normalizeRemoteDir } from '../../domain/sync-diff.js';
 import type { SymlinkPolicy, WatchRow } from '../../store/watches-repo.js';
-import { checkPattern } from '../../watch/path-rules.js';
+import { addWatch } from '../../watch/watch-admin.js';
 import type { CliContext } from './cli-context.js';
 
 export interface WatchAddOptions {
@@ -52,48 +51,13 @@ export function registerWatchCommands(program: Command, ctx: () => CliContext): 
 }
 
 export function watchAdd(ctx: CliContext, dirArg: string, opts: WatchAddOptions): string {
-  const dest = ctx.store.destinations.byName(opts.dest);
-  if (!dest) throw new HoistError('not-found', `No destination named "${opts.dest}" (see \`hoist dest list\`).`);
-  let dir: string;
-  try {
-    dir = realpathSync(resolve(dirArg));
-    if (!statSync(dir).isDirectory()) throw new HoistError('invalid-argument', `${dirArg} is a file; watch the folder that holds it.`);
-  } catch (error) {
-    if (error instanceof HoistError) throw error;
-    throw new HoistError('invalid-argument', `Cannot watch ${dirArg}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (error as Error).message}.`);
-  }
-  const remoteDir = normalizeRemoteDir(opts.remoteDir ?? '/');
-  if (remoteDir === undefined) throw new HoistError('invalid-argument', `--remote-dir "${opts.remoteDir}" must not contain "..".`);
-  const patterns = opts.ignore ?? [];
-  for (const pattern of patterns) {
-    const problem = checkPattern(pattern);
-    if (problem) throw new HoistError('invalid-argument', `--ignore ${problem}.`);
-  }
-  const same = ctx.store.watches.find(dir, dest.id, remoteDir);
-  if (same) throw new HoistError('invalid-argument', `${dir} is already watched into ${opts.dest}:${remoteDir} (watch #${same.id}).`);
-  const row = ctx.store.watches.add(
-    {
-      dir,
-      destinationId: dest.id,
-      remoteDir,
-      ignorePatterns: patterns,
-      symlinkPolicy: opts.symlinks ?? 'skip',
-      includeHidden: Boolean(opts.includeHidden),
-      mirrorDeletes: Boolean(opts.mirrorDeletes),
-    },
+  const { row, destination, notes } = addWatch(
+    ctx.store,
+    ctx.dataDir,
+    { dir: dirArg, destination: opts.dest, remoteDir: opts.remoteDir, ignorePatterns: opts.ignore, symlinks: opts.symlinks, includeHidden: opts.includeHidden, mirrorDeletes: opts.mirrorDeletes },
     Date.now(),
   );
-  const notes: string[] = [];
-  const overlapping = ctx.store.watches
-    .list()
-    .filter((w) => w.id !== row.id && (isInside(w.dir, dir) || isInside(dir, w.dir)));
-  for (const w of overlapping) notes.push(`Note: it overlaps watch #${w.id} (${w.dir}); files in both are uploaded by each.`);
-  if (isInside(ctx.dataDir, dir)) notes.push(`Note: Hoist's data folder ${ctx.dataDir} is inside it and is never uploaded.`);
-  if (!row.includeHidden) notes.push('Hidden files (names starting with a dot) are skipped; add --include-hidden to upload them.');
-  if (row.mirrorDeletes) {
-    notes.push('Note: deletions are recorded but not mirrored yet: no upload protocol can delete remote files, so remote copies stay.');
-  }
-  return [`Watching ${dir} → ${dest.name}:${remoteDir} (watch #${row.id}). \`hoist serve\` uploads its files and keeps it in sync.`, ...notes].join('\n');
+  return [`Watching ${row.dir} → ${destination}:${row.remoteDir} (watch #${row.id}). \`hoist serve\` uploads its files and keeps it in sync.`, ...notes].join('\n');
 }
 
 export function watchList(ctx: CliContext, json: boolean): string {
@@ -166,7 +130,3 @@ function findWatch(ctx: CliContext, ref: string): WatchRow {
   return watch;
 }
 
-function isInside(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
