@@ -1,5 +1,5 @@
 import type { HoistEvent } from '../../preload/contract/events.js';
-import type { AppStateView, JobActivity, JobView, PartView, TotalsView, WarningView } from '../../preload/contract/views.js';
+import type { AppStateView, DestinationView, JobActivity, JobView, PartView, SettingsView, TotalsView, WarningView, WatchView } from '../../preload/contract/views.js';
 import { appState } from '../domain/app-state.js';
 import { expiryWarning } from '../domain/session-expiry.js';
 import type { JobViewRow } from '../store/job-view-rows.js';
@@ -24,6 +24,8 @@ export interface EventHubDeps {
   /** Local time of day for the app state's sentence ("14:32"). */
   clock: (ms: number) => string;
   warningWindowMs: () => number;
+  /** The whole lists sent again when they change. */
+  lists: { destinations(): DestinationView[]; watches(): WatchView[]; settings(): SettingsView };
   /** Timed pause and bandwidth limit in force (owned by the flaky-networks issue; null until set). */
   pausedUntilMs?: () => number | null;
   bandwidthLimitBytesPerSec?: () => number | null;
@@ -45,6 +47,7 @@ export class EventHub {
   private readonly dirtyIds = new Set<number>();
   private readonly lastParts = new Map<number, { sessionId: number | null; parts: PartView[] }>();
   private readonly pending: HoistEvent[] = [];
+  private readonly dirtyLists = new Set<'destinations' | 'watches' | 'settings'>();
   private maxId = 0;
   private lookForNew = false;
   private dataVersion: number | undefined;
@@ -65,6 +68,10 @@ export class EventHub {
   /** The jobs as the window lists them (snapshot). */
   jobViews(): JobView[] {
     return [...this.views.values()];
+  }
+
+  view(jobId: number): JobView | undefined {
+    return this.views.get(jobId);
   }
 
   row(jobId: number): JobViewRow | undefined {
@@ -93,7 +100,12 @@ export class EventHub {
     this.lookForNew = true;
   }
 
-  /** Sends an event to every client with the next batch (lists that changed: destinations, watches, settings). */
+  /** A list changed: every client gets it whole with the next batch (once, however often it changed). */
+  markList(list: 'destinations' | 'watches' | 'settings'): void {
+    this.dirtyLists.add(list);
+  }
+
+  /** Sends an event to every client with the next batch. */
   publish(event: HoistEvent): void {
     if (this.clients.size > 0) this.pending.push(event);
   }
@@ -176,6 +188,13 @@ export class EventHub {
   flush(): void {
     const nowMs = this.deps.nowMs();
     const events: HoistEvent[] = this.pending.splice(0);
+    if (this.clients.size > 0) {
+      const { lists } = this.deps;
+      if (this.dirtyLists.has('destinations')) events.push({ name: 'destinationsChanged', payload: { destinations: lists.destinations() } });
+      if (this.dirtyLists.has('watches')) events.push({ name: 'watchesChanged', payload: { watches: lists.watches() } });
+      if (this.dirtyLists.has('settings')) events.push({ name: 'settingsChanged', payload: lists.settings() });
+    }
+    this.dirtyLists.clear();
     const fetched = this.fetchChangedRows(nowMs);
     const dirty = this.deps.live.takeDirty();
     const added: JobView[] = [];

@@ -119,9 +119,45 @@ export class Scheduler {
 
   /** Persists the pause; a job running here stops at once, one running in another process within a poll interval. */
   pause(ids: readonly number[] | 'all'): number {
-    const changed = this.deps.store.jobs.pause(ids, this.deps.nowMs());
-    for (const [id, controller] of this.running) if (ids === 'all' || ids.includes(id)) controller.abort(new PauseRequested());
+    return this.pauseIds(ids).length;
+  }
+
+  /** Like pause, returning the ids that changed. */
+  pauseIds(ids: readonly number[] | 'all'): number[] {
+    const changed = this.deps.store.jobs.pauseIds(ids, this.deps.nowMs());
+    for (const id of changed) this.running.get(id)?.abort(new PauseRequested());
     return changed;
+  }
+
+  /**
+   * Cancels jobs that can still run, recorded at once. A job running here stops and discards its server session; the
+   * others are returned, for the caller to discard theirs (a job another process runs sees the cancel within a poll).
+   */
+  cancel(ids: readonly number[]): { cancelled: number[]; notRunningHere: number[] } {
+    const { store } = this.deps;
+    const cancelled: number[] = [];
+    const notRunningHere: number[] = [];
+    for (const id of ids) {
+      const state = store.jobs.stateOf(id);
+      if (state === undefined || state === 'done' || state === 'cancelled') continue;
+      store.jobs.setState(id, 'cancelled', this.deps.nowMs());
+      cancelled.push(id);
+      const controller = this.running.get(id);
+      if (controller) controller.abort(new CancelRequested());
+      else notRunningHere.push(id);
+    }
+    return { cancelled, notRunningHere };
+  }
+
+  /** Files uploaded at once from now on (a setting changed while the daemon runs). */
+  setMaxConcurrentFiles(n: number): void {
+    this.deps.maxConcurrentFiles = n;
+    this.wake();
+  }
+
+  /** Whether this process is running the job right now. */
+  isRunning(jobId: number): boolean {
+    return this.running.has(jobId);
   }
 
   /** Stops everything running in this process; the jobs stay resumable and start again with the next run. */

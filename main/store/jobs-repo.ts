@@ -104,6 +104,13 @@ export class JobsRepo {
     return raw && toJobRow(raw);
   }
 
+  /** How many jobs are in each state. */
+  countsByState(): Partial<Record<JobState, number>> {
+    const counts: Partial<Record<JobState, number>> = {};
+    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: JobState; n: number }[]) counts[r.state] = r.n;
+    return counts;
+  }
+
   /** The highest job id (0 when there is none). */
   maxId(): number {
     return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM jobs').get() as { id: number }).id;
@@ -137,23 +144,40 @@ export class JobsRepo {
    * resume when it ends); a pause by hand leaves it null.
    */
   pause(ids: readonly number[] | 'all', nowMs: number, untilMs: number | null = null): number {
-    const where = ids === 'all' ? '' : `AND id IN (${ids.map(() => '?').join(', ') || 'NULL'})`;
-    const args = ids === 'all' ? [] : ids;
-    return this.db
-      .prepare(`UPDATE jobs SET state = 'paused', paused_until_ms = ?, updated_at_ms = ? WHERE state IN ('queued', 'running') ${where}`)
-      .run(untilMs, nowMs, ...args).changes;
+    return this.pauseIds(ids, nowMs, untilMs).length;
   }
 
-  /** Makes paused (and failed, which a user retries by resuming) jobs runnable again. */
-  resume(ids: readonly number[] | 'all', nowMs: number): number {
-    const where = ids === 'all' ? '' : `AND id IN (${ids.map(() => '?').join(', ') || 'NULL'})`;
-    const args = ids === 'all' ? [] : ids;
-    return this.db
-      .prepare(
-        `UPDATE jobs SET state = 'queued', error_code = NULL, error_message = NULL, paused_until_ms = NULL, cleared_at_ms = NULL,
-           updated_at_ms = ? WHERE state IN ('paused', 'failed') ${where}`,
-      )
-      .run(nowMs, ...args).changes;
+  /**
+   * Makes paused (and failed, which a user retries by resuming) jobs runnable again; `from` narrows which (the window
+   * resumes paused jobs and retries failed ones). Returns the ids that changed.
+   */
+  resume(ids: readonly number[] | 'all', nowMs: number, from: ReadonlyArray<'paused' | 'failed'> = ['paused', 'failed']): number {
+    return this.resumeIds(ids, nowMs, from).length;
+  }
+
+  resumeIds(ids: readonly number[] | 'all', nowMs: number, from: ReadonlyArray<'paused' | 'failed'> = ['paused', 'failed']): number[] {
+    const where = ids === 'all' ? '' : `AND id IN (SELECT value FROM json_each(?))`;
+    const args = ids === 'all' ? [] : [JSON.stringify(ids)];
+    const states = from.map((s) => `'${s}'`).join(', ');
+    return (
+      this.db
+        .prepare(
+          `UPDATE jobs SET state = 'queued', error_code = NULL, error_message = NULL, paused_until_ms = NULL, cleared_at_ms = NULL,
+             updated_at_ms = ? WHERE state IN (${states}) ${where} RETURNING id`,
+        )
+        .all(nowMs, ...args) as { id: number }[]
+    ).map((r) => r.id);
+  }
+
+  /** Like pause, returning the ids that changed. */
+  pauseIds(ids: readonly number[] | 'all', nowMs: number, untilMs: number | null = null): number[] {
+    const where = ids === 'all' ? '' : `AND id IN (SELECT value FROM json_each(?))`;
+    const args = ids === 'all' ? [] : [JSON.stringify(ids)];
+    return (
+      this.db
+        .prepare(`UPDATE jobs SET state = 'paused', paused_until_ms = ?, updated_at_ms = ? WHERE state IN ('queued', 'running') ${where} RETURNING id`)
+        .all(untilMs, nowMs, ...args) as { id: number }[]
+    ).map((r) => r.id);
   }
 
   updateIdentity(id: number, identity: FileIdentity, reason: string, nowMs: number): void {

@@ -147,6 +147,17 @@ export class SyncIndexRepo {
     return counts;
   }
 
+  /** Counts by state of every watch at once (one grouped query, for the window's list of watched folders). */
+  countsByWatch(): Map<number, Record<SyncState, number>> {
+    const all = new Map<number, Record<SyncState, number>>();
+    for (const r of this.stmt('SELECT watch_id, state, count(*) AS n FROM sync_index GROUP BY watch_id, state').all() as { watch_id: number; state: SyncState; n: number }[]) {
+      let counts = all.get(r.watch_id);
+      if (!counts) all.set(r.watch_id, (counts = { pending: 0, queued: 0, uploaded: 0, failed: 0, cancelled: 0, deleted: 0 }));
+      counts[r.state] = r.n;
+    }
+    return all;
+  }
+
   /** Rows whose upload failed because the file was not there (its folder went missing): retried once it is back. */
   listFailedAsMissing(watchId: number): SyncIndexRow[] {
     return (

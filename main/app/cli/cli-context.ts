@@ -77,7 +77,7 @@ export function retryPolicyFrom(env: NodeJS.ProcessEnv): RetryPolicy {
   };
 }
 
-function isPidAlive(pid: number): boolean {
+export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

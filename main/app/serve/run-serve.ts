@@ -1,58 +1,106 @@
 import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { BridgeService } from '../../bridge/bridge-service.js';
+import { readSettings } from '../../bridge/settings.js';
+import { startUiServer, type UiServer } from '../../bridge/transports/ui-server.js';
+import { HoistError } from '../../domain/hoist-error.js';
 import type { EngineEvent } from '../../engine/engine-events.js';
+import { diskFileSource } from '../../engine/file-source.js';
 import type { StartLiveWatch } from '../../watch/live-watch.js';
 import { WatchService } from '../../watch/watch-service.js';
 import type { WatchEvent } from '../../watch/watch-events.js';
 import { DEFAULT_WATCH_OPTIONS, type WatchOptions } from '../../watch/watch-options.js';
-import { makeScheduler, type CliContext } from '../cli/cli-context.js';
+import { isPidAlive, makeScheduler, type CliContext } from '../cli/cli-context.js';
 import { eventLogger } from '../event-log.js';
+import { appPorts } from './app-ports.js';
+import { acquireDaemonLock, type DaemonInfo } from './daemon-lock.js';
+import { startIntake } from './intake.js';
 import { describeServeEvent } from './serve-log.js';
+import { serveToken } from './serve-token.js';
 
 /** Everything `hoist serve` reports: upload progress and folder watching. */
 export type ServeEvent = EngineEvent | WatchEvent;
+
+/** The window over HTTP: where to listen and what to serve. */
+export interface UiOptions {
+  host: string;
+  /** 0 takes any free port. */
+  port: number;
+  /** The built window (dist/renderer). */
+  staticDir: string;
+  version: string;
+}
 
 export interface ServeInput {
   ctx: CliContext;
   /** Aborting it stops the daemon: running uploads are left queued (they resume on the next start), watchers close. */
   signal: AbortSignal;
-  /**
-   * The seam for the UI of `hoist serve`: the WebSocket transport of the bridge (a later task) subscribes here and
-   * serves commands against the same Store; nothing else needs to change in the daemon.
-   */
+  /** Every engine and watch event (the event log and the window's bridge get them too). */
   onEvent?: (event: ServeEvent) => void;
   /** Human-readable lines (stderr for the CLI); per-file progress is never logged. */
   log?: (line: string) => void;
   watchOptions?: WatchOptions;
   startLiveWatch?: StartLiveWatch;
+  /** Files at once; without it, the `filesAtOnce` setting. */
   maxConcurrentFiles?: number;
-  /** Called once every watch has finished its first reconcile and the queue runs. */
-  onReady?: () => void;
+  /** Serve the window (`hoist serve` does; tests of the daemon alone leave it out). */
+  ui?: UiOptions;
+  /** The window listens at `url` (called before the folders are indexed, which can take a while). */
+  onListening?: (url: string) => void;
+  /** Called once every watch has finished its first reconcile and the queue runs; `url` is the window's address. */
+  onReady?: (ready: { url: string | null; bridge: BridgeService }) => void;
+}
+
+/** Another daemon already serves this data folder. */
+export class DaemonRunning extends HoistError {
+  constructor(readonly holder: DaemonInfo) {
+    super('invalid-argument', `Hoist is already running for this data folder (process ${holder.pid}).`);
+  }
 }
 
 /**
- * The headless daemon (background sync): a Scheduler in daemon mode plus a watcher per non-paused watched folder.
- * Watchers queue jobs and wake the scheduler; finished jobs are recorded in the sync index.
+ * The headless daemon (background sync, and the window's back end): a Scheduler in daemon mode, a watcher per
+ * non-paused watched folder, the bridge service and, with `ui`, its HTTP/WebSocket server. Watchers queue jobs and
+ * wake the scheduler; finished jobs are recorded in the sync index; the bridge turns it all into window events.
  */
 export async function runServe(input: ServeInput): Promise<void> {
   const { ctx, signal } = input;
   const log = input.log ?? (() => undefined);
+  const lock = acquireDaemonLock(ctx.dataDir, isPidAlive);
+  if (lock.kind === 'held') throw new DaemonRunning(lock.holder);
   const writeLog = eventLogger(ctx.dataDir);
   let service: WatchService | undefined;
+  let bridge: BridgeService | undefined;
+  let server: UiServer | undefined;
+  const intake = input.ui ? await startIntake({
+    dir: join(ctx.dataDir, 'intake'),
+    hasDestination: (name) => name === undefined || ctx.store.destinations.byName(name) !== undefined,
+    queue: async (path, destination, remoteDir) => {
+      const queued = await bridge!.addFiles([path], destination, remoteDir);
+      if (queued.problems.length > 0) throw new HoistError('invalid-argument', queued.problems.join(' '));
+    },
+    log,
+  }) : undefined;
   const onEngineEvent = (event: EngineEvent) => {
     writeLog(event);
+    bridge?.onEngineEvent(event);
     input.onEvent?.(event);
     if (event.type === 'job-finished') {
       service?.onJobFinished(event.jobId);
       const line = describeServeEvent(ctx.store, event);
       if (line) log(line);
+      // A file received from the window is Hoist's own copy: gone once the server holds it (or the user cancelled).
+      const path = intake && (event.state === 'done' || event.state === 'cancelled') ? ctx.store.jobs.get(event.jobId)?.localPath : undefined;
+      if (path && intake!.owns(path)) void intake!.discard(path);
     }
   };
   const onWatchEvent = (event: WatchEvent) => {
+    bridge?.onWatchEvent(event);
     input.onEvent?.(event);
     const line = describeServeEvent(ctx.store, event);
     if (line) log(line);
   };
-  const scheduler = makeScheduler(ctx, onEngineEvent, input.maxConcurrentFiles);
+  const scheduler = makeScheduler(ctx, onEngineEvent, input.maxConcurrentFiles ?? readSettings(ctx.store).filesAtOnce);
   service = new WatchService({
     store: ctx.store,
     options: input.watchOptions ?? DEFAULT_WATCH_OPTIONS,
@@ -62,22 +110,44 @@ export async function runServe(input: ServeInput): Promise<void> {
     startLiveWatch: input.startLiveWatch,
     excludedDirs: [ctx.dataDir, realpathOr(ctx.dataDir)],
   });
-  if (signal.aborted) return;
-  const watches = ctx.store.watches.list();
-  log(`hoist serve: ${watches.filter((w) => !w.isPaused).length} watched folder(s) (${watches.filter((w) => w.isPaused).length} paused), data in ${ctx.dataDir}`);
-  // The queue runs from the start: jobs left from before the restart continue while the folders are indexed.
-  const queue = scheduler.runQueue(signal);
-  const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-  await Promise.race([service.start(), stopped]);
-  if (!signal.aborted) {
-    log('hoist serve: ready (Ctrl-C to stop; unfinished uploads resume on the next start)');
-    input.onReady?.();
+  const watches = service;
+  bridge = new BridgeService({
+    store: ctx.store,
+    scheduler,
+    files: diskFileSource,
+    ports: appPorts(ctx, { watchesChanged: () => void watches.syncWithTable(), version: input.ui?.version ?? 'unknown' }),
+    dataDir: ctx.dataDir,
+    nowMs: Date.now,
+    pid: process.pid,
+    fileIntake: 'stream',
+  });
+  try {
+    if (input.ui) {
+      server = await startUiServer({ service: bridge, host: input.ui.host, port: input.ui.port, token: serveToken(ctx.dataDir), staticDir: input.ui.staticDir, intake: intake?.handle });
+      lock.setUrl(server.url);
+      input.onListening?.(server.url);
+    }
+    if (signal.aborted) return;
+    const list = ctx.store.watches.list();
+    log(`hoist serve: ${list.filter((w) => !w.isPaused).length} watched folder(s) (${list.filter((w) => w.isPaused).length} paused), data in ${ctx.dataDir}`);
+    // The queue runs from the start: jobs left from before the restart continue while the folders are indexed.
+    const queue = scheduler.runQueue(signal);
+    const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    await Promise.race([service.start(), stopped]);
+    if (!signal.aborted) {
+      log('hoist serve: ready (Ctrl-C to stop; unfinished uploads resume on the next start)');
+      input.onReady?.({ url: server?.url ?? null, bridge });
+    }
+    await stopped;
+    log('hoist serve: stopping…');
+    await service.stop();
+    await queue;
+    log('hoist serve: stopped');
+  } finally {
+    bridge.close();
+    await server?.close();
+    lock.release();
   }
-  await stopped;
-  log('hoist serve: stopping…');
-  await service.stop();
-  await queue;
-  log('hoist serve: stopped');
 }
 
 /** Watched folders are stored as real paths; the data folder must be compared the same way. */
