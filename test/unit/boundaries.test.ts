@@ -40,10 +40,19 @@ describe('architecture boundaries (habit 3)', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('only main/protocols speaks HTTP', () => {
+  it('only main/protocols (talking to servers) and main/bridge/transports (serving the window) speak HTTP', () => {
     const offenders = sourceFiles('main')
-      .filter((f) => !f.startsWith('main/protocols/'))
+      .filter((f) => !f.startsWith('main/protocols/') && !f.startsWith('main/bridge/transports/'))
       .flatMap((f) => importsOf(f).filter((i) => i === 'undici' || i === 'node:http' || i === 'node:https').map((i) => `${f} -> ${i}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('within the bridge, only main/bridge/transports uses node:http and ws; nothing else in main uses ws', () => {
+    const bridge = sourceFiles('main/bridge');
+    expect(bridge.some((f) => f.startsWith('main/bridge/transports/'))).toBe(true);
+    const offenders = sourceFiles('main')
+      .filter((f) => !f.startsWith('main/bridge/transports/'))
+      .flatMap((f) => importsOf(f).filter((i) => i === 'ws' || (f.startsWith('main/bridge/') && (i === 'node:http' || i === 'node:https' || i === 'node:net'))).map((i) => `${f} -> ${i}`));
     expect(offenders).toEqual([]);
   });
 
