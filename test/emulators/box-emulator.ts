@@ -97,6 +97,8 @@ export interface BoxRequestLogEntry {
   status: number;
   /** Body bytes the emulator consumed. */
   bodyBytes: number;
+  /** False for a body sent with chunked transfer encoding (box-node-sdk's parts) or without any body. */
+  hasContentLength: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -352,7 +354,8 @@ export class BoxEmulator {
     this.pendingResponses.set(req.socket, res);
     res.on('close', () => {
       const status = res.headersSent ? res.statusCode : this.shortBodySockets.has(req.socket) ? 400 : 0;
-      this.requests.push({ op, method: req.method ?? '', path: url.pathname, status, bodyBytes: counter.bytes });
+      const hasContentLength = req.headers['content-length'] !== undefined;
+      this.requests.push({ op, method: req.method ?? '', path: url.pathname, status, bodyBytes: counter.bytes, hasContentLength });
     });
     const action = this.faults.take(op);
     if (sendEarlyFault(action, req, res, genericErrorBody)) return;

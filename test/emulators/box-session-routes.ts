@@ -158,11 +158,24 @@ function checkRange(session: UploadSession, header: string | undefined, bodyByte
   return range;
 }
 
+/**
+ * How many body bytes the part declares. protocols.md §1.3/§1.4 list 411 `length_required` for a part without
+ * Content-Length, yet box-node-sdk 10.12.0 (`chunkedUploads.uploadBigFile`, `uploadFilePartByUrl`) streams every part
+ * with `Transfer-Encoding: chunked` and no Content-Length, and succeeds against the service. So a chunked part is
+ * accepted and judged by the bytes that actually arrive against its Content-Range (400 `request_size_mismatch` when
+ * they differ, as for a body that misses its Content-Length). Only a part with no body framing at all stays 411.
+ */
+function declaredBodyBytes(req: IncomingMessage): number | 'chunked' {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined) return Number(declared);
+  if (/\bchunked\b/i.test(req.headers['transfer-encoding'] ?? '')) return 'chunked';
+  fail(411, 'length_required', 'Content-Length header is required');
+}
+
 export async function uploadPart(world: BoxWorld, rq: BoxRequest, id: string): Promise<Reply> {
   const { store } = world;
   const session = lookupSession(world, id);
-  const declared = rq.req.headers['content-length'];
-  if (declared === undefined) fail(411, 'length_required', 'Content-Length header is required');
+  const declared = declaredBodyBytes(rq.req);
   // A second upload of a chunk whose first upload is still arriving: Box lists 409 "conflicts with another chunk".
   const claimed = parseContentRange(rq.req.headers['content-range']);
   if (claimed && [...session.receiving].some((r) => r.first <= claimed.last && claimed.first <= r.last)) {
@@ -176,7 +189,11 @@ export async function uploadPart(world: BoxWorld, rq: BoxRequest, id: string): P
     const got = await receiveToFile(rq.req, path, world.cap, rq.counter, (n) => {
       session.bytesReceivedTotal += n;
     });
-    if (got.bytes !== Number(declared)) fail(400, 'request_size_mismatch', 'Body size does not match Content-Length');
+    if (declared !== 'chunked' && got.bytes !== declared) fail(400, 'request_size_mismatch', 'Body size does not match Content-Length');
+    // A chunked body has only its Content-Range to answer to (an unparsable range is the 416 of checkRange).
+    if (declared === 'chunked' && claimed && claimed.last >= claimed.first && got.bytes !== claimed.last - claimed.first + 1) {
+      fail(400, 'request_size_mismatch', `Body size ${got.bytes} does not match Content-Range ${claimed.first}-${claimed.last}`);
+    }
     const range = checkRange(session, rq.req.headers['content-range'], got.bytes);
     const overlapping = [...session.parts.values()].find((p) => p.offset <= range.last && range.first < p.offset + p.size);
     if (overlapping) fail(416, 'range_overlaps_existing_part', `Part overlaps with previously uploaded part: ${JSON.stringify(partJson(overlapping))}`);

@@ -5,8 +5,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export type FaultAction =
-  /** Answer with this status (and Retry-After seconds when given) without touching state. */
-  | { type: 'status'; status: number; retryAfterSec?: number; body?: unknown }
+  /**
+   * Answer with this status (and Retry-After seconds when given) without touching state. `isBodyless` sends no body at
+   * all, as Box's 202 on commit (protocols.md §1.4); otherwise `body`, or the emulator's error body for the status.
+   */
+  | { type: 'status'; status: number; retryAfterSec?: number; body?: unknown; isBodyless?: boolean }
   /** Destroy the socket before reading the body: the client sees a connection reset. */
   | { type: 'reset' }
   /** Read this many body bytes, then destroy the socket (nothing of the request is applied). */
@@ -74,10 +77,10 @@ export function sendEarlyFault(
   if (!action) return false;
   switch (action.type) {
     case 'status': {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      const headers: Record<string, string> = action.isBodyless ? {} : { 'content-type': 'application/json' };
       if (action.retryAfterSec !== undefined) headers['retry-after'] = String(action.retryAfterSec);
       req.resume();
-      res.writeHead(action.status, headers).end(JSON.stringify(action.body ?? errorBody(action.status)));
+      res.writeHead(action.status, headers).end(action.isBodyless ? undefined : JSON.stringify(action.body ?? errorBody(action.status)));
       return true;
     }
     case 'reset':

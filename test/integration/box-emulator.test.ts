@@ -111,6 +111,38 @@ async function expectBoxError(response: Response, status: number, code: string):
   return body;
 }
 
+/** PUTs a part with chunked transfer encoding (no Content-Length), in two writes, as box-node-sdk does. */
+function putChunked(session: SessionJson, body: Buffer, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(session.session_endpoints.upload_part, {
+      method: 'PUT',
+      headers: { ...AUTH, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked', ...headers },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.write(body.subarray(0, 100));
+    req.end(body.subarray(100));
+  });
+}
+
+/** Writes raw bytes to the emulator and returns everything it answers until it closes the connection. */
+function rawExchange(target: URL, bytes: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(target.port), target.hostname, () => {
+      socket.write(bytes);
+      socket.end();
+    });
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
+
 async function plainUpload(url: string, attributes: Record<string, unknown> | undefined, data: Buffer, attributesLast = false): Promise<Response> {
   const form = new FormData();
   if (attributes && !attributesLast) form.append('attributes', JSON.stringify(attributes));
@@ -220,44 +252,64 @@ describe('BoxEmulator upload sessions', () => {
     expect(view?.bytesReceivedTotal).toBe(7 * 1024 + 1000);
   });
 
-  it('answers 411 length_required when Content-Length is missing', async () => {
+  // box-node-sdk streams parts chunked, without Content-Length, and the service takes them (protocols.md §1.3/§1.4);
+  // relaxing 411 must not let a body that disagrees with its Content-Range through.
+  it('accepts a chunked part whose body matches its Content-Range, and refuses one that is shorter or longer', async () => {
+    const box = await startBox(SMALL);
+    const file = randomBytes(3000);
+    const session = await createSession(box, file.length);
+    const first = file.subarray(0, 1024);
+    const digest = `sha=${sha1(first).toString('base64')}`;
+    const send = (body: Buffer, range = 'bytes 0-1023/3000', digestHeader = digest) =>
+      putChunked(session, body, { 'content-range': range, digest: digestHeader });
+
+    const short = await send(first.subarray(0, 1000));
+    expect([short.status, JSON.parse(short.body)]).toMatchObject([400, { type: 'error', code: 'request_size_mismatch' }]);
+    const long = await send(Buffer.concat([first, file.subarray(1024, 1030)]));
+    expect([long.status, JSON.parse(long.body)]).toMatchObject([400, { type: 'error', code: 'request_size_mismatch' }]);
+    // A body that matches a misaligned range is still the range's 416.
+    const misaligned = await send(file.subarray(10, 1034), 'bytes 10-1033/3000');
+    expect([misaligned.status, JSON.parse(misaligned.body)]).toMatchObject([416, { code: 'requested_range_not_satisfiable' }]);
+    const wrongDigest = await send(first, undefined, `sha=${sha1(Buffer.from('x')).toString('base64')}`);
+    expect([wrongDigest.status, JSON.parse(wrongDigest.body)]).toMatchObject([412, { code: 'precondition_failed' }]);
+    expect(box.sessions()[0]?.partsStored).toBe(0);
+
+    const stored = await send(first);
+    expect(stored.status).toBe(200);
+    expect(JSON.parse(stored.body)).toMatchObject({ part: { offset: 0, size: 1024, sha1: sha1(first).toString('hex') } });
+    expect(box.requests.filter((r) => r.op === 'box.part').map((r) => [r.status, r.hasContentLength])).toEqual([
+      [400, false],
+      [400, false],
+      [416, false],
+      [412, false],
+      [200, false],
+    ]);
+  });
+
+  it('answers 411 length_required for a part with neither Content-Length nor a chunked body', async () => {
     const box = await startBox(SMALL);
     const session = await createSession(box, 3000);
-    const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(session.session_endpoints.upload_part, {
-        method: 'PUT',
-        headers: { ...AUTH, 'content-range': 'bytes 0-1023/3000', 'transfer-encoding': 'chunked' },
-      });
-      req.on('response', (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
-      req.end(randomBytes(1024));
-    });
-    expect(reply.status).toBe(411);
-    expect(JSON.parse(reply.body)).toMatchObject({ type: 'error', code: 'length_required' });
+    const target = new URL(session.session_endpoints.upload_part);
+    const raw = await rawExchange(
+      target,
+      `PUT ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+        'Content-Range: bytes 0-1023/3000\r\nConnection: close\r\n\r\n',
+    );
+    expect(raw.startsWith('HTTP/1.1 411')).toBe(true);
+    expect(raw).toContain('"code":"length_required"');
+    expect(box.sessions()[0]?.partsStored).toBe(0);
   });
 
   it('answers 400 request_size_mismatch when the body ends before Content-Length', async () => {
     const box = await startBox(SMALL);
     const session = await createSession(box, 3000);
     const target = new URL(session.session_endpoints.upload_part);
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(target.port), target.hostname, () => {
-        socket.write(
-          `PUT ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${TOKEN}\r\n` +
-            'Content-Range: bytes 0-1023/3000\r\nContent-Length: 1024\r\n\r\n' +
-            'x'.repeat(500),
-        );
-        socket.end();
-      });
-      let received = '';
-      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-      socket.on('close', () => resolve(received));
-      socket.on('error', reject);
-    });
+    const raw = await rawExchange(
+      target,
+      `PUT ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+        'Content-Range: bytes 0-1023/3000\r\nContent-Length: 1024\r\n\r\n' +
+        'x'.repeat(500),
+    );
     expect(raw.startsWith('HTTP/1.1 400')).toBe(true);
     expect(raw).toContain('"code":"request_size_mismatch"');
     expect(box.sessions()[0]?.partsStored).toBe(0);

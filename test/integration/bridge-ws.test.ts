@@ -51,7 +51,7 @@ const ports: BridgePorts = {
   watchesChanged: () => void calls.push(['watchesChanged', []]),
 };
 
-const ids: Record<string, number> = {};
+const ids = { queued: 0, failed: 0, done: 0, paused: 0 };
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'hoist-bridge-ws-'));

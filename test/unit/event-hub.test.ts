@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HoistEvent } from '../../preload/contract/events.js';
+import type { EventName, HoistEvent, HoistEvents } from '../../preload/contract/events.js';
 import { EventHub, type HubClient } from '../../main/bridge/event-hub.js';
 import { LiveJobs, STALL_AFTER_MS } from '../../main/bridge/live-jobs.js';
 import { planParts } from '../../main/domain/part-plan.js';
@@ -24,8 +24,8 @@ function client(): HubClient & { batches: HoistEvent[][] } {
   const batches: HoistEvent[][] = [];
   return { batches, partJobs: new Set(), send: (events) => batches.push(events) };
 }
-const named = <K extends HoistEvent['name']>(batch: HoistEvent[] | undefined, name: K) =>
-  (batch ?? []).filter((e): e is Extract<HoistEvent, { name: K }> => e.name === name).map((e) => e.payload);
+const named = <K extends EventName>(batch: HoistEvent[] | undefined, name: K): Array<HoistEvents[K]> =>
+  (batch ?? []).filter((e) => e.name === name).map((e) => e.payload as HoistEvents[K]);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'hoist-hub-'));
