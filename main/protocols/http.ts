@@ -82,6 +82,9 @@ function exchange(url: string, init: HttpRequestInit): Promise<HttpReply> {
       agent: isHttps ? httpsAgent : httpAgent,
     });
     const onAbort = (): void => {
+      // A pause must stop the bytes at the server too: a plain close would still deliver what the kernel buffered for
+      // this socket (megabytes on a fast link). A reset discards it.
+      if (!isBodySent && request.socket && !request.socket.destroyed) request.socket.resetAndDestroy();
       request.destroy(init.signal.reason instanceof Error ? init.signal.reason : new Error('aborted'));
       settle(init.signal.reason);
     };

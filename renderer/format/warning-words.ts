@@ -14,9 +14,16 @@ export function warningText(warning: WarningView, nowMs: number, jobState: JobSt
     }
     case 'session-expired':
       return warning.restartReason !== null
-        ? `Session expired; restarted on a new session — ${bytes} of ${warning.jobName} is sent again.`
+        ? `Session expired; ${warning.jobName} restarted on a new session (${warning.restartReason}).`
         : `Session expired; resuming starts a new session — ${bytes} of ${warning.jobName} must be sent again.`;
   }
+}
+
+/** The short form a job's own row shows under its numbers. */
+export function rowWarningText(warning: WarningView, nowMs: number): string {
+  if (warning.kind === 'session-expired') return warning.restartReason !== null ? 'Session expired; restarted on a new session' : 'Session expired; resuming starts a new session';
+  const when = warning.expiresAtMs > nowMs ? `${formatIn(warning.expiresAtMs, nowMs)} (${formatClock(warning.expiresAtMs, nowMs)})` : 'now';
+  return `Session expires ${when}; then ${formatBytes(warning.bytesAtRiskBytes)} must be sent again`;
 }
 
 /** One warning per kind, the most pressing of each kind first: the soonest expiry, the latest expiry that happened. */

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import { useApp, useAppState } from '../../app/app-context.js';
 import { percentOf } from '../../format/bytes.js';
 import { folderOf, isClockDependent, jobStateWords } from '../../format/job-words.js';
+import { rowWarningText } from '../../format/warning-words.js';
 import { ChevronIcon } from '../../ui/icons.js';
 import { ProgressBar } from '../../ui/ProgressBar.js';
 import { PartsPanel } from '../parts/PartsPanel.js';
@@ -33,6 +34,8 @@ export const JobRow = memo(function JobRow({ id, rowIndex, isActive }: JobRowPro
     return current !== undefined && (isClockDependent(current) || current.state === 'done') ? s.nowMs : 0;
   });
   const isExpanded = useAppState((s) => id in s.expanded);
+  const warning = useAppState((s) => s.warnings.find((w) => w.jobId === id));
+  const clockMs = useAppState((s) => (warning !== undefined ? s.nowMs : 0));
   if (job === undefined) return null;
 
   const words = jobStateWords(job, live, nowMs);
@@ -65,6 +68,7 @@ export const JobRow = memo(function JobRow({ id, rowIndex, isActive }: JobRowPro
           {words.text}
         </div>
         <div className="job-numbers">{jobNumbers(job, live, nowMs)}</div>
+        {warning !== undefined ? <div className="job-warning">{rowWarningText(warning, clockMs)}</div> : null}
       </div>
       <div role="gridcell" className="cell-progress">
         <ProgressBar label={`Progress of ${job.name}`} doneBytes={done} totalBytes={job.sizeBytes} tone={BAR_TONE[words.tone]} />
