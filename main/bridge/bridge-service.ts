@@ -23,6 +23,8 @@ export interface BridgeServiceDeps {
   dataDir: string;
   nowMs: () => number;
   pid: number;
+  /** Where files received from a browser tab wait for their upload (`hoist serve`'s intake). */
+  receivedDir?: string;
   /** Whether windows give files as paths (Electron) or stream them (a browser tab). */
   fileIntake: 'paths' | 'stream';
   /** Local time of day, "14:32" (the app state's sentence). */
@@ -57,6 +59,7 @@ export class BridgeService {
       clock: deps.clock ?? localClock,
       warningWindowMs: () => readSettings(store).warningWindowMin * 60_000,
       flushEveryMs: deps.flushEveryMs,
+      receivedDir: deps.receivedDir,
       lists: {
         destinations: () => deps.ports.destinationViews(defaultDestinationName(readSettings(store))),
         watches: () => watchViews(store),

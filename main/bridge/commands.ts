@@ -143,7 +143,7 @@ export function commandsFor(service: BridgeService, client: HubClient): HoistCom
       return settings;
     },
     async remoteLink(jobId) {
-      const view = hub.view(jobId) ?? toJobView(mustHaveJob(jobId));
+      const view = hub.view(jobId) ?? toJobView(mustHaveJob(jobId), undefined, service.deps.receivedDir);
       if (!view || view.state !== 'done') return { url: null, reason: 'The file is not uploaded yet.' };
       if (view.remoteWebUrl) return { url: view.remoteWebUrl, reason: null };
       return { url: null, reason: `${view.destination} gives no web address for uploaded files.` };

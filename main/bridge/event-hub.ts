@@ -26,6 +26,8 @@ export interface EventHubDeps {
   warningWindowMs: () => number;
   /** The whole lists sent again when they change. */
   lists: { destinations(): DestinationView[]; watches(): WatchView[]; settings(): SettingsView };
+  /** Where files received from a browser tab wait for their upload. */
+  receivedDir?: string;
   /** Timed pause and bandwidth limit in force (owned by the flaky-networks issue; null until set). */
   pausedUntilMs?: () => number | null;
   bandwidthLimitBytesPerSec?: () => number | null;
@@ -48,6 +50,7 @@ export class EventHub {
   private readonly lastParts = new Map<number, { sessionId: number | null; parts: PartView[] }>();
   private readonly pending: HoistEvent[] = [];
   private readonly dirtyLists = new Set<'destinations' | 'watches' | 'settings'>();
+  private readonly lastLists = new Map<string, string>();
   private maxId = 0;
   private lookForNew = false;
   private dataVersion: number | undefined;
@@ -188,14 +191,8 @@ export class EventHub {
   flush(): void {
     const nowMs = this.deps.nowMs();
     const events: HoistEvent[] = this.pending.splice(0);
-    if (this.clients.size > 0) {
-      const { lists } = this.deps;
-      if (this.dirtyLists.has('destinations')) events.push({ name: 'destinationsChanged', payload: { destinations: lists.destinations() } });
-      if (this.dirtyLists.has('watches')) events.push({ name: 'watchesChanged', payload: { watches: lists.watches() } });
-      if (this.dirtyLists.has('settings')) events.push({ name: 'settingsChanged', payload: lists.settings() });
-    }
-    this.dirtyLists.clear();
     const fetched = this.fetchChangedRows(nowMs);
+    if (this.clients.size > 0) events.push(...this.changedLists());
     const dirty = this.deps.live.takeDirty();
     const added: JobView[] = [];
     const changed = new Map<number, JobView>();
@@ -217,7 +214,7 @@ export class EventHub {
       const row = this.rows.get(id);
       if (!row || fetchedIds.has(id)) continue;
       const before = this.views.get(id)!;
-      const view = toJobView(row, this.activityOf(row, nowMs));
+      const view = toJobView(row, this.activityOf(row, nowMs), this.deps.receivedDir);
       if (JSON.stringify(before.activity) !== JSON.stringify(view.activity)) {
         this.views.set(id, view);
         changed.set(id, view);
@@ -258,6 +255,32 @@ export class EventHub {
       const own = partEvents.filter((e) => client.partJobs.has(e.payload.jobId));
       if (events.length + own.length > 0) client.send(own.length > 0 ? [...events, ...own] : events);
     }
+  }
+
+  /** The lists marked since the last flush, those whose content really changed (another process writes often). */
+  private changedLists(): HoistEvent[] {
+    const { lists } = this.deps;
+    const events: HoistEvent[] = [];
+    const changed = (list: string, value: unknown) => {
+      const key = JSON.stringify(value);
+      if (this.lastLists.get(list) === key) return false;
+      this.lastLists.set(list, key);
+      return true;
+    };
+    if (this.dirtyLists.has('destinations')) {
+      const destinations = lists.destinations();
+      if (changed('destinations', destinations)) events.push({ name: 'destinationsChanged', payload: { destinations } });
+    }
+    if (this.dirtyLists.has('watches')) {
+      const watches = lists.watches();
+      if (changed('watches', watches)) events.push({ name: 'watchesChanged', payload: { watches } });
+    }
+    if (this.dirtyLists.has('settings')) {
+      const settings = lists.settings();
+      if (changed('settings', settings)) events.push({ name: 'settingsChanged', payload: settings });
+    }
+    this.dirtyLists.clear();
+    return events;
   }
 
   close(): void {
@@ -303,6 +326,8 @@ export class EventHub {
         this.deps.live.noteExternalProgress(row.id, row.session?.ackedBytes ?? 0, row.sizeBytes, nowMs);
       }
       this.externalSinceMs = nowMs;
+      // `hoist dest add`, `hoist watch add` or another window's settings: the lists are small, send them again.
+      for (const list of ['destinations', 'watches', 'settings'] as const) this.dirtyLists.add(list);
     } else if (this.lookForNew) {
       for (const row of store.jobViews.changedSince(Number.MAX_SAFE_INTEGER, this.maxId)) byId.set(row.id, row);
     }
@@ -313,7 +338,7 @@ export class EventHub {
   private remember(row: JobViewRow, nowMs = this.deps.nowMs()): JobView {
     // Live numbers belong to running jobs; a job another process finished leaves none behind.
     if (row.state !== 'running') this.deps.live.forget(row.id);
-    const view = toJobView(row, this.activityOf(row, nowMs));
+    const view = toJobView(row, this.activityOf(row, nowMs), this.deps.receivedDir);
     this.rows.set(row.id, row);
     this.views.set(row.id, view);
     if (row.id > this.maxId) this.maxId = row.id;

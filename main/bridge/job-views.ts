@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, sep } from 'node:path';
 import type { JobActivity, JobView } from '../../preload/contract/views.js';
 import { failureCauseOf } from '../domain/failure-cause.js';
 import { sessionExpiry } from '../domain/session-expiry.js';
@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 const NO_ACTIVITY: JobActivity = { kind: 'none' };
 
 /** The window's (and `hoist status --json`'s) view of a job: its row, its latest session, and what it is doing now. */
-export function toJobView(row: JobViewRow, activity: JobActivity = NO_ACTIVITY): JobView {
+export function toJobView(row: JobViewRow, activity: JobActivity = NO_ACTIVITY, receivedDir?: string): JobView {
   const session = row.session;
   const item = row.remoteItem as { id?: unknown; webUrl?: unknown } | null;
   const error = row.state === 'failed' && row.errorCode ? { code: row.errorCode, cause: failureCauseOf(row.errorCode), message: row.errorMessage ?? row.errorCode } : null;
@@ -18,6 +18,7 @@ export function toJobView(row: JobViewRow, activity: JobActivity = NO_ACTIVITY):
     id: row.id,
     name: basename(row.localPath),
     localPath: row.localPath,
+    isReceivedCopy: receivedDir !== undefined && row.localPath.startsWith(`${receivedDir}${sep}`),
     remotePath: row.remotePath,
     destination: row.destinationName,
     provider: row.provider,

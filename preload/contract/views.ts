@@ -83,6 +83,8 @@ export interface JobView {
   name: string;
   /** Absolute local path of the file. */
   localPath: string;
+  /** The file is Hoist's own copy of one a browser tab sent (removed once uploaded): its folder means nothing to the user. */
+  isReceivedCopy: boolean;
   /** Path at the destination, with a leading slash. */
   remotePath: string;
   /** Destination name as the user gave it. */

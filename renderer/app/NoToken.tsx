@@ -12,7 +12,7 @@ export function NoToken() {
           This page needs the access token that <code>hoist serve</code> printed when it started. Open the address it
           printed (it carries an access token), for example:
         </p>
-        <pre className="no-token-example">http://127.0.0.1:7420/#token=…</pre>
+        <pre className="no-token-example">http://127.0.0.1:7325/#token=…</pre>
         <p className="muted">The token keeps other programs and web pages on this computer away from your uploads.</p>
       </div>
     </main>

@@ -107,9 +107,9 @@ test('files given to the tab stream to the daemon; a sign-in failure lands in Ne
   w.em.setAccessToken('the-right-token');
   w.serve = await startServe(w.dataDir, ENV);
   await page.goto(w.serve.url);
-  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Settings' }).click();
   await page.getByRole('combobox', { name: 'Default destination' }).selectOption('OneDrive');
-  await page.getByRole('button', { name: /^Queue/ }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: /^Queue/ }).click();
 
   const a = join(w.dir.path, 'report.pdf');
   const b = join(w.dir.path, 'photo.raw');
@@ -118,7 +118,7 @@ test('files given to the tab stream to the daemon; a sign-in failure lands in Ne
   await page.getByLabel('Choose files to upload').setInputFiles([a, b]);
   await expect(row(page, 'report.pdf')).toHaveAccessibleName(/report\.pdf, Failed/);
   await expect(row(page, 'photo.raw')).toHaveAccessibleName(/photo\.raw, Failed/);
-  await expect(page.getByRole('button', { name: /^Needs attention/ })).toContainText('2');
+  await expect(page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: /^Needs attention/ })).toContainText('2');
   await expect(page.getByText(/Signed out of OneDrive/)).toBeVisible();
   await page.getByRole('button', { name: 'Show error of report.pdf' }).click();
   await expect(page.getByText(/401/).first()).toBeVisible();
@@ -163,7 +163,7 @@ test('a destination added from the window is stored and usable', async ({ page }
   w = await world();
   w.serve = await startServe(w.dataDir, ENV);
   await page.goto(w.serve.url);
-  await page.getByRole('button', { name: 'Destinations' }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Destinations' }).click();
   await page.getByRole('button', { name: 'Add destination' }).click();
   const form = page.getByRole('form', { name: 'Add destination' });
   await form.getByRole('radio', { name: /OneDrive/ }).check();
@@ -183,7 +183,7 @@ test('a destination added from the window is stored and usable', async ({ page }
   await hoist(w.dataDir, ['upload', file, '--dest', 'Team', '--remote-dir', '/Shared']);
   expect(w.em.items().find((i) => i.path === '/Shared/team.bin')?.sha256).toBe(sha256(file));
   // An upload run by another process shows up in the window, read from the database.
-  await page.getByRole('button', { name: /^Queue/ }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: /^Queue/ }).click();
   await showFinished(page);
   await expect(row(page, 'team.bin')).toHaveAccessibleName(/team\.bin, Done/);
 });

@@ -46,6 +46,7 @@ export function makeJob(seed: JobSeed, nowMs: number): FakeJob {
     id: takeId(),
     name: seed.name,
     localPath: `${dir}/${seed.name}`,
+    isReceivedCopy: false,
     remotePath: `/Uploads/${seed.name}`,
     destination: seed.destination,
     provider: seed.provider,

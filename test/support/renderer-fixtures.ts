@@ -6,6 +6,7 @@ export function job(id: number, patch: Partial<JobView> = {}): JobView {
     id,
     name: `file-${id}.bin`,
     localPath: `/home/ana/Videos/file-${id}.bin`,
+    isReceivedCopy: false,
     remotePath: `/file-${id}.bin`,
     destination: 'OneDrive',
     provider: 'graph',

@@ -72,8 +72,9 @@ export async function runServe(input: ServeInput): Promise<void> {
   let service: WatchService | undefined;
   let bridge: BridgeService | undefined;
   let server: UiServer | undefined;
+  const intakeDir = join(ctx.dataDir, 'intake');
   const intake = input.ui ? await startIntake({
-    dir: join(ctx.dataDir, 'intake'),
+    dir: intakeDir,
     hasDestination: (name) => name === undefined || ctx.store.destinations.byName(name) !== undefined,
     queue: async (path, destination, remoteDir) => {
       const queued = await bridge!.addFiles([path], destination, remoteDir);
@@ -120,6 +121,7 @@ export async function runServe(input: ServeInput): Promise<void> {
     nowMs: Date.now,
     pid: process.pid,
     fileIntake: 'stream',
+    receivedDir: intakeDir,
   });
   try {
     if (input.ui) {

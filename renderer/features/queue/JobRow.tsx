@@ -59,7 +59,7 @@ export const JobRow = memo(function JobRow({ id, rowIndex, isActive }: JobRowPro
           {job.name}
         </div>
         <div className="job-meta" title={job.localPath}>
-          <span className="job-folder">{folderOf(job.localPath)}</span>
+          <span className="job-folder">{job.isReceivedCopy ? 'Sent from a browser tab' : folderOf(job.localPath)}</span>
           <span className="job-destination"> · {job.destination}</span>
         </div>
       </div>

@@ -93,7 +93,7 @@ export function SettingsScreen() {
           <div className="setting-control">
             <select id={`${id}-default`} className="select" value={settings.defaultDestination ?? ''} onChange={(e) => void save({ defaultDestination: e.target.value === '' ? null : e.target.value })}>
               <option value="">local (built in)</option>
-              {destinations.map((d) => (
+              {destinations.filter((d) => d.name !== 'local').map((d) => (
                 <option key={d.name} value={d.name}>
                   {d.name}
                 </option>
