@@ -1,5 +1,5 @@
 import type { HoistCommands, JobTarget } from '../../preload/contract/commands.js';
-import type { SnapshotView } from '../../preload/contract/views.js';
+import type { JobView, SnapshotView } from '../../preload/contract/views.js';
 import { HoistError } from '../domain/hoist-error.js';
 import { addWatch } from '../watch/watch-admin.js';
 import type { BridgeService } from './bridge-service.js';
@@ -7,6 +7,8 @@ import type { HubClient } from './event-hub.js';
 import { toJobView } from './job-views.js';
 import { defaultDestinationName, readSettings, writeSettings } from './settings.js';
 import { watchViews } from './watch-views.js';
+
+const isFinished = (job: JobView) => job.state === 'done' || job.state === 'cancelled';
 
 /** The contract's commands for one client. Arguments arrive validated (dispatch.ts); errors are HoistErrors. */
 export function commandsFor(service: BridgeService, client: HubClient): HoistCommands {
@@ -37,8 +39,11 @@ export function commandsFor(service: BridgeService, client: HubClient): HoistCom
     async snapshot(): Promise<SnapshotView> {
       hub.flush();
       const settings = readSettings(store);
+      const jobs = hub.jobViews();
+      const unfinished = jobs.filter((j) => !isFinished(j));
       return {
-        jobs: hub.jobViews(),
+        jobs: unfinished,
+        finishedCount: jobs.length - unfinished.length,
         destinations: ports.destinationViews(defaultDestinationName(settings)),
         watches: watchViews(store),
         settings,
@@ -48,6 +53,12 @@ export function commandsFor(service: BridgeService, client: HubClient): HoistCom
         nowMs: nowMs(),
         fileIntake: service.deps.fileIntake,
       };
+    },
+    async listFinished() {
+      return hub
+        .jobViews()
+        .filter(isFinished)
+        .sort((a, b) => b.updatedAtMs - a.updatedAtMs || b.id - a.id);
     },
     async getParts(jobId) {
       mustHaveJob(jobId);

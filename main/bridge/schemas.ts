@@ -64,6 +64,7 @@ const settingsPatch = z.strictObject({
 
 export const COMMAND_ARGS = {
   snapshot: z.tuple([]),
+  listFinished: z.tuple([]),
   getParts: z.tuple([jobId]),
   releaseParts: z.tuple([jobId]),
   addFiles: z.tuple([z.array(absolutePath).min(1).max(100_000), name.optional(), remoteDir.optional()]),

@@ -8,6 +8,7 @@ import type {
   DestinationView,
   DiagnosticsView,
   FailureCause,
+  JobView,
   PartsView,
   RemoteLinkView,
   SettingsPatch,
@@ -28,6 +29,8 @@ export type RetryTarget = JobTarget | { cause: FailureCause };
 export interface HoistCommands {
   /** Jobs (without parts), destinations, watched folders, settings and the app state, in a constant number of queries. */
   snapshot(): Promise<SnapshotView>;
+  /** The finished jobs (done, cancelled) still in the queue, newest first: the Finished group when it opens. */
+  listFinished(): Promise<JobView[]>;
   /** A job's parts (an expanded row); this client then receives `partsChanged` for it until `releaseParts`. */
   getParts(jobId: number): Promise<PartsView>;
   /** The row was collapsed: stop sending this client the job's part changes. */
@@ -77,6 +80,7 @@ export interface HoistCommands {
 /** Every command name, in one list: channel names, the preload object, WebSocket messages and handlers derive from it. */
 export const COMMAND_NAMES = [
   'snapshot',
+  'listFinished',
   'getParts',
   'releaseParts',
   'addFiles',

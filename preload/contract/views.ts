@@ -381,9 +381,16 @@ export type WarningView =
       restartReason: string | null;
     };
 
-/** Everything the window needs at start: jobs (without parts), destinations, watches, settings, app state. */
+/**
+ * Everything the window needs at start: unfinished jobs (without parts), destinations, watches, settings, app state.
+ * Finished jobs (done, cancelled: most of a long history) come from `listFinished` when the window shows them, so the
+ * first paint waits for the jobs that matter, not for 10,000 finished ones.
+ */
 export interface SnapshotView {
+  /** Queued, running, paused and failed jobs. */
   jobs: JobView[];
+  /** How many finished jobs are in the queue (not cleared). */
+  finishedCount: number;
   destinations: DestinationView[];
   watches: WatchView[];
   settings: SettingsView;

@@ -99,7 +99,9 @@ describe('the bridge over the WebSocket transport of hoist serve', () => {
     };
 
     const snapshot = await call('snapshot');
-    expect(snapshot.jobs.map((j) => [j.name, j.state])).toEqual([['a.bin', 'queued'], ['b.bin', 'failed'], ['c.bin', 'done'], ['d.bin', 'paused']]);
+    expect(snapshot.jobs.map((j) => [j.name, j.state])).toEqual([['a.bin', 'queued'], ['b.bin', 'failed'], ['d.bin', 'paused']]);
+    expect(snapshot.finishedCount).toBe(1);
+    expect((await call('listFinished')).map((j) => [j.name, j.state])).toEqual([['c.bin', 'done']]);
     expect(snapshot.jobs.find((j) => j.id === ids.failed)?.error).toEqual({ code: 'auth-failed', cause: 'signed-out', message: 'Sign in again with: hoist login od' });
     expect(snapshot).toMatchObject({ fileIntake: 'stream', settings: { filesAtOnce: 3, theme: 'system' }, appState: { kind: 'needs-attention' } });
 
@@ -170,6 +172,7 @@ describe('the bridge over the WebSocket transport of hoist serve', () => {
   it('refuses malformed and out-of-range arguments with a clear error, and changes nothing', async () => {
     const bad: Array<[CommandName | string, unknown[]]> = [
       ['snapshot', [1]],
+      ['listFinished', ['all']],
       ['getParts', ['1']],
       ['getParts', [-1]],
       ['getParts', [1.5]],

@@ -47,7 +47,7 @@ export function QueueList({ filter, label }: { filter: QueueFilter; label: strin
     getScrollElement: () => scrollRef.current,
     estimateSize: (index) => ESTIMATE[items[index]?.kind ?? 'job'],
     getItemKey: (index) => items[index]?.key ?? index,
-    overscan: 10,
+    overscan: 4,
     rangeExtractor,
   });
 
