@@ -1,6 +1,7 @@
 import { decideRetry, DEFAULT_RETRY_POLICY, type RetryCounters, type RetryPolicy } from '../domain/backoff.js';
 import { UploadFailure, type Failure } from '../domain/failure.js';
 import { HoistError, userMessage } from '../domain/hoist-error.js';
+import type { ProcessIdentity } from '../domain/process-identity.js';
 import type { JobRow } from '../store/jobs-repo.js';
 import type { Store } from '../store/store.js';
 import type { UploadProtocol } from '../protocols/upload-protocol.js';
@@ -19,8 +20,10 @@ export interface SchedulerDeps {
   /** Resolves after ms, or rejects with the signal's reason when it aborts first. */
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   events: EngineEventSink;
-  pid: number;
-  isPidAlive: (pid: number) => boolean;
+  /** This process, as recorded in the leases it takes. */
+  holder: ProcessIdentity;
+  /** Whether the process holding a lease still runs (not gone, not a zombie, not a newer process with its pid). */
+  isHolderAlive: (holder: ProcessIdentity) => boolean;
   maxConcurrentFiles?: number;
   retryPolicy?: RetryPolicy;
   /** How often a running job looks for a pause/cancel written by another process, and renews its lease. */
@@ -172,7 +175,7 @@ export class Scheduler {
     if (job.state === 'done' || job.state === 'cancelled' || job.state === 'paused') {
       return { jobId, state: job.state === 'done' ? 'done' : job.state };
     }
-    if (!store.jobs.tryLease(jobId, this.deps.pid, this.deps.nowMs(), LEASE_TTL_MS, this.deps.isPidAlive)) {
+    if (!store.jobs.tryLease(jobId, this.deps.holder, this.deps.nowMs(), LEASE_TTL_MS, this.deps.isHolderAlive)) {
       return { jobId, state: 'busy', message: 'another Hoist process is uploading this file right now' };
     }
     const controller = new AbortController();
@@ -184,7 +187,7 @@ export class Scheduler {
     } finally {
       clearInterval(poll);
       this.running.delete(jobId);
-      store.jobs.releaseLease(jobId, this.deps.pid);
+      store.jobs.releaseLease(jobId, this.deps.holder);
     }
   }
 
@@ -289,7 +292,7 @@ export class Scheduler {
   private watchForRemoteStop(jobId: number, controller: AbortController): void {
     const { store } = this.deps;
     try {
-      store.jobs.renewLease(jobId, this.deps.pid, this.deps.nowMs(), LEASE_TTL_MS);
+      store.jobs.renewLease(jobId, this.deps.holder, this.deps.nowMs(), LEASE_TTL_MS);
       const state = store.jobs.stateOf(jobId);
       if (state === 'paused') controller.abort(new PauseRequested());
       if (state === 'cancelled' || state === undefined) controller.abort(new CancelRequested());

@@ -1,3 +1,4 @@
+import type { ProcessIdentity } from '../domain/process-identity.js';
 import type { Db } from './open-database.js';
 
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
@@ -49,6 +50,11 @@ export interface JobRaw {
   session_lost_at_ms: number | null;
   created_at_ms: number;
   updated_at_ms: number;
+}
+
+interface LeaseRaw {
+  lease_pid: number | null;
+  lease_pid_start: string | null;
 }
 
 export const toJobRow = (r: JobRaw): JobRow => ({
@@ -204,7 +210,7 @@ export class JobsRepo {
     this.db
       .prepare(
         `UPDATE jobs SET state = 'done', remote_item_json = ?, error_code = NULL, error_message = NULL,
-           lease_pid = NULL, lease_expires_at_ms = NULL, updated_at_ms = ? WHERE id = ?`,
+           lease_pid = NULL, lease_pid_start = NULL, lease_expires_at_ms = NULL, updated_at_ms = ? WHERE id = ?`,
       )
       .run(JSON.stringify(remoteItem ?? null), nowMs, id);
   }
@@ -213,35 +219,48 @@ export class JobsRepo {
     this.db.prepare('UPDATE jobs SET bytes_sent_total = bytes_sent_total + ? WHERE id = ?').run(bytes, id);
   }
 
+  /** The process recorded as holding the job's lease, if any (alive or not). */
+  leaseHolder(id: number): ProcessIdentity | null {
+    const row = this.db.prepare('SELECT lease_pid, lease_pid_start FROM jobs WHERE id = ?').get(id) as LeaseRaw | undefined;
+    return row?.lease_pid == null ? null : { pid: row.lease_pid, startTime: row.lease_pid_start };
+  }
+
   /**
-   * Takes the job's lease for this process unless a live process holds an unexpired one. A holder that died (kill -9)
-   * is detected by its pid being gone, so a re-run continues at once.
+   * Takes the job's lease for `holder` unless another process that is still alive holds an unexpired one. A holder
+   * killed with kill -9 (gone, a zombie not yet reaped, or its pid since reused) does not count: a re-run continues at once.
    */
-  tryLease(id: number, pid: number, nowMs: number, ttlMs: number, isPidAlive: (pid: number) => boolean): boolean {
-    return this.db
-      .transaction(() => {
-        const row = this.db.prepare('SELECT lease_pid, lease_expires_at_ms FROM jobs WHERE id = ?').get(id) as
-          | { lease_pid: number | null; lease_expires_at_ms: number | null }
-          | undefined;
-        if (!row) return false;
-        const held =
-          row.lease_pid !== null &&
-          row.lease_pid !== pid &&
-          (row.lease_expires_at_ms ?? 0) > nowMs &&
-          isPidAlive(row.lease_pid);
-        if (held) return false;
-        this.db.prepare('UPDATE jobs SET lease_pid = ?, lease_expires_at_ms = ? WHERE id = ?').run(pid, nowMs + ttlMs, id);
-        return true;
-      })
-      .immediate();
+  tryLease(id: number, holder: ProcessIdentity, nowMs: number, ttlMs: number, isHolderAlive: (holder: ProcessIdentity) => boolean): boolean {
+    const row = this.db.prepare('SELECT lease_pid, lease_pid_start, lease_expires_at_ms FROM jobs WHERE id = ?').get(id) as
+      | (LeaseRaw & { lease_expires_at_ms: number | null })
+      | undefined;
+    if (!row) return false;
+    const held =
+      row.lease_pid !== null &&
+      row.lease_pid !== holder.pid &&
+      (row.lease_expires_at_ms ?? 0) > nowMs &&
+      isHolderAlive({ pid: row.lease_pid, startTime: row.lease_pid_start });
+    if (held) return false;
+    // Taken only if the lease is still as read: the liveness probe may run a command (ps), which is kept out of a write
+    // transaction, and another process may have taken the lease meanwhile.
+    const taken = this.db
+      .prepare(
+        `UPDATE jobs SET lease_pid = ?, lease_pid_start = ?, lease_expires_at_ms = ?
+         WHERE id = ? AND lease_pid IS ? AND lease_pid_start IS ? AND lease_expires_at_ms IS ?`,
+      )
+      .run(holder.pid, holder.startTime, nowMs + ttlMs, id, row.lease_pid, row.lease_pid_start, row.lease_expires_at_ms);
+    return taken.changes === 1;
   }
 
-  renewLease(id: number, pid: number, nowMs: number, ttlMs: number): void {
-    this.db.prepare('UPDATE jobs SET lease_expires_at_ms = ? WHERE id = ? AND lease_pid = ?').run(nowMs + ttlMs, id, pid);
+  renewLease(id: number, holder: ProcessIdentity, nowMs: number, ttlMs: number): void {
+    this.db
+      .prepare('UPDATE jobs SET lease_expires_at_ms = ? WHERE id = ? AND lease_pid = ? AND lease_pid_start IS ?')
+      .run(nowMs + ttlMs, id, holder.pid, holder.startTime);
   }
 
-  releaseLease(id: number, pid: number): void {
-    this.db.prepare('UPDATE jobs SET lease_pid = NULL, lease_expires_at_ms = NULL WHERE id = ? AND lease_pid = ?').run(id, pid);
+  releaseLease(id: number, holder: ProcessIdentity): void {
+    this.db
+      .prepare('UPDATE jobs SET lease_pid = NULL, lease_pid_start = NULL, lease_expires_at_ms = NULL WHERE id = ? AND lease_pid = ? AND lease_pid_start IS ?')
+      .run(id, holder.pid, holder.startTime);
   }
 
   stateOf(id: number): JobState | undefined {

@@ -70,8 +70,8 @@ async function rig(emuOpts: Partial<ApideckEmulatorOptions> = {}, config: Partia
         signal.addEventListener('abort', onAbort, { once: true });
       }),
     events: (e) => events.push(e),
-    pid: process.pid,
-    isPidAlive: () => false,
+    holder: { pid: process.pid, startTime: null },
+    isHolderAlive: () => false,
   });
   return {
     emu, protocol, store, work, events, delaysMs,

@@ -85,8 +85,8 @@ function scheduler(w: World, protocol: UploadProtocol, retryPolicy: Partial<Retr
     rand: Math.random,
     sleep: fastSleep(20),
     events: (event) => w.events.push(event),
-    pid: process.pid,
-    isPidAlive: () => false,
+    holder: { pid: process.pid, startTime: null },
+    isHolderAlive: () => false,
     pollIntervalMs: 20,
     retryPolicy: { ...DEFAULT_RETRY_POLICY, ...retryPolicy },
   });

@@ -226,7 +226,7 @@ describe('engine + Graph under faults', () => {
 
   it('daemon mode: runs queued jobs as they appear, and does not spin on a job another live process holds', async () => {
     const held = await h.addJob(file, '/held.bin');
-    h.store.jobs.tryLease(held, 999_999, Date.now(), 60_000, () => true);
+    h.store.jobs.tryLease(held, { pid: 999_999, startTime: null }, Date.now(), 60_000, () => true);
     const scheduler = new Scheduler({
       store: h.store,
       files: diskFileSource,
@@ -235,8 +235,8 @@ describe('engine + Graph under faults', () => {
       rand: () => 0.5,
       sleep: (ms, signal) => sleepUnlessAborted(Math.min(ms, 5), signal),
       events: () => undefined,
-      pid: process.pid,
-      isPidAlive: (pid) => pid === 999_999 || pid === process.pid,
+      holder: { pid: process.pid, startTime: null },
+      isHolderAlive: (holder) => holder.pid === 999_999 || holder.pid === process.pid,
     });
     let leaseTries = 0;
     const tryLease = h.store.jobs.tryLease.bind(h.store.jobs);

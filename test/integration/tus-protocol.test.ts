@@ -73,8 +73,8 @@ function engine(work: string, protocol: TusProtocol): Engine {
       e.events.push(event);
       e.onEvent(event);
     },
-    pid: process.pid,
-    isPidAlive: () => false,
+    holder: { pid: process.pid, startTime: null },
+    isHolderAlive: () => false,
     pollIntervalMs: 20,
     retryPolicy: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 4, maxRateLimited: 20 },
   });

@@ -33,8 +33,8 @@ export function makeHarness(dir: string, protocol: UploadProtocol, retryPolicy?:
       return sleepUnlessAborted(Math.min(ms, 5), signal);
     },
     events: (e) => events.push(e),
-    pid: process.pid,
-    isPidAlive: () => false,
+    holder: { pid: process.pid, startTime: null },
+    isHolderAlive: () => false,
     retryPolicy: { baseDelayMs: 1000, maxDelayMs: 60_000, maxAttempts: 4, maxRateLimited: 20, ...retryPolicy },
   });
   return {

@@ -46,8 +46,8 @@ export function makeOAuthWorld(dir: string, env: NodeJS.ProcessEnv = {}): OAuthW
         rand: () => 0.5,
         sleep: fastSleep,
         events: (event) => world.events.push(event),
-        pid: process.pid,
-        isPidAlive: () => false,
+        holder: { pid: process.pid, startTime: null },
+        isHolderAlive: () => false,
         pollIntervalMs: 50,
         retryPolicy: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 6, maxRateLimited: 20 },
         refreshCredentials: async (job) => {

@@ -58,7 +58,7 @@ function makeHub(): EventHub {
 function runningJob(name: string) {
   const job = newJob(name);
   store.jobs.setState(job.id, 'running', clock.now);
-  store.jobs.tryLease(job.id, PID, clock.now, 30_000, () => true);
+  store.jobs.tryLease(job.id, { pid: PID, startTime: null }, clock.now, 30_000, () => true);
   const session = store.sessions.open({ jobId: job.id, provider: 'graph', sessionUrl: 'u', remoteSessionId: null, partSizeBytes: 10 * MiB, expiresAtMs: null, extra: {} }, planParts(0, 40 * MiB, 10 * MiB), clock.now);
   return { job, session };
 }
@@ -148,7 +148,7 @@ describe('event hub: coalesced deltas for the windows', () => {
     try {
       const job = other.jobs.create({ destinationId: destId, localPath: '/data/cli.bin', remotePath: '/cli.bin', sizeBytes: 40 * MiB, mtimeMs: 1, inode: null }, clock.now);
       other.jobs.setState(job.id, 'running', clock.now);
-      other.jobs.tryLease(job.id, 999, clock.now, 30_000, () => true);
+      other.jobs.tryLease(job.id, { pid: 999, startTime: null }, clock.now, 30_000, () => true);
       const session = other.sessions.open({ jobId: job.id, provider: 'graph', sessionUrl: 'u', remoteSessionId: null, partSizeBytes: 10 * MiB, expiresAtMs: null, extra: {} }, planParts(0, 40 * MiB, 10 * MiB), clock.now);
       hub.flush();
       expect(named(c.batches.at(-1), 'jobsAdded')[0]!.jobs[0]).toMatchObject({ id: job.id, state: 'running', activity: { kind: 'elsewhere', pid: 999 } });

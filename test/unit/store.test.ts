@@ -123,10 +123,83 @@ describe('repositories', () => {
     const store = Store.open(tempDb());
     const dest = store.destinations.add('od', 'graph', {}, 1);
     const job = store.jobs.create({ destinationId: dest.id, localPath: '/a', remotePath: '/a', sizeBytes: 1, mtimeMs: 1, inode: null }, 1);
-    expect(store.jobs.tryLease(job.id, 100, 1_000, 30_000, () => true)).toBe(true);
-    expect(store.jobs.tryLease(job.id, 200, 2_000, 30_000, () => true)).toBe(false);
-    expect(store.jobs.tryLease(job.id, 200, 2_000, 30_000, (pid) => pid !== 100)).toBe(true);
-    expect(store.jobs.tryLease(job.id, 300, 40_000, 30_000, () => true)).toBe(true);
+    const a = { pid: 100, startTime: 'linux:500' };
+    const b = { pid: 200, startTime: 'linux:600' };
+    expect(store.jobs.tryLease(job.id, a, 1_000, 30_000, () => true)).toBe(true);
+    expect(store.jobs.leaseHolder(job.id)).toEqual(a);
+    expect(store.jobs.tryLease(job.id, b, 2_000, 30_000, () => true)).toBe(false);
+    const asked: unknown[] = [];
+    expect(store.jobs.tryLease(job.id, b, 2_000, 30_000, (holder) => (asked.push(holder), false))).toBe(true);
+    expect(asked).toEqual([a]);
+    expect(store.jobs.leaseHolder(job.id)).toEqual(b);
+    expect(store.jobs.tryLease(job.id, { pid: 300, startTime: null }, 40_000, 30_000, () => true)).toBe(true);
+    store.close();
+  });
+
+  it('leases: renew and release touch only the holder with the same start time; done clears the lease', () => {
+    const store = Store.open(tempDb());
+    const dest = store.destinations.add('od', 'graph', {}, 1);
+    const job = store.jobs.create({ destinationId: dest.id, localPath: '/a', remotePath: '/a', sizeBytes: 1, mtimeMs: 1, inode: null }, 1);
+    const holder = { pid: 100, startTime: 'linux:500' };
+    const samePidLater = { pid: 100, startTime: 'linux:900' };
+    store.jobs.tryLease(job.id, holder, 1_000, 30_000, () => true);
+    store.jobs.renewLease(job.id, samePidLater, 20_000, 30_000);
+    store.jobs.releaseLease(job.id, samePidLater);
+    expect(store.jobs.leaseHolder(job.id)).toEqual(holder);
+    // still held at 40 s: the renewal by another process with the same pid did not count
+    expect(store.jobs.tryLease(job.id, { pid: 200, startTime: null }, 40_000, 30_000, () => true)).toBe(true);
+    store.jobs.tryLease(job.id, holder, 1_000, 30_000, () => false);
+    store.jobs.renewLease(job.id, holder, 20_000, 30_000);
+    expect(store.jobs.tryLease(job.id, { pid: 200, startTime: null }, 40_000, 30_000, () => true)).toBe(false);
+    store.jobs.releaseLease(job.id, holder);
+    expect(store.jobs.leaseHolder(job.id)).toBeNull();
+    store.jobs.tryLease(job.id, holder, 1_000, 30_000, () => true);
+    store.jobs.complete(job.id, {}, 2_000);
+    expect(store.jobs.leaseHolder(job.id)).toBeNull();
+    store.close();
+  });
+
+  it('leases: a process that took the lease between the liveness check and the write keeps it', () => {
+    const store = Store.open(tempDb());
+    const dest = store.destinations.add('od', 'graph', {}, 1);
+    const job = store.jobs.create({ destinationId: dest.id, localPath: '/a', remotePath: '/a', sizeBytes: 1, mtimeMs: 1, inode: null }, 1);
+    const dead = { pid: 100, startTime: 'linux:1' };
+    const fast = { pid: 200, startTime: 'linux:2' };
+    store.jobs.tryLease(job.id, dead, 1_000, 30_000, () => true);
+    // While this process asks the OS about the dead holder, another one takes the lease over.
+    const isTaken = store.jobs.tryLease(job.id, { pid: 300, startTime: 'linux:3' }, 2_000, 30_000, () => {
+      expect(store.jobs.tryLease(job.id, fast, 2_000, 30_000, () => false)).toBe(true);
+      return false;
+    });
+    expect(isTaken).toBe(false);
+    expect(store.jobs.leaseHolder(job.id)).toEqual(fast);
+    store.close();
+  });
+
+  it('migration 4 keeps the leases of version 3 (start time unknown: the pid alone decides, as before)', () => {
+    const path = tempDb();
+    const v3 = openDatabase(path, MIGRATIONS.slice(0, 3));
+    v3.prepare(`INSERT INTO destinations (id, name, provider, config_json, created_at_ms) VALUES (1, 'od', 'graph', '{}', 1)`).run();
+    v3.prepare(
+      `INSERT INTO jobs (id, destination_id, local_path, remote_path, size_bytes, mtime_ms, state, lease_pid, lease_expires_at_ms, created_at_ms, updated_at_ms)
+       VALUES (7, 1, '/a', '/a', 1, 1, 'running', 4242, 90000, 1, 1)`,
+    ).run();
+    v3.close();
+    const store = Store.open(path);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(4);
+    const columns = (store.db.prepare(`SELECT name, type FROM pragma_table_info('jobs') WHERE name LIKE 'lease%' ORDER BY cid`).all() as { name: string; type: string }[]);
+    expect(columns).toEqual([
+      { name: 'lease_pid', type: 'INTEGER' },
+      { name: 'lease_expires_at_ms', type: 'INTEGER' },
+      { name: 'lease_pid_start', type: 'TEXT' },
+    ]);
+    expect(store.jobs.get(7)!.state).toBe('running');
+    expect(store.jobs.leaseHolder(7)).toEqual({ pid: 4242, startTime: null });
+    const asked: unknown[] = [];
+    expect(store.jobs.tryLease(7, { pid: 1, startTime: 'linux:9' }, 1_000, 30_000, (h) => (asked.push(h), true))).toBe(false);
+    expect(asked).toEqual([{ pid: 4242, startTime: null }]);
+    expect(store.jobs.tryLease(7, { pid: 1, startTime: 'linux:9' }, 1_000, 30_000, () => false)).toBe(true);
+    expect(store.jobs.leaseHolder(7)).toEqual({ pid: 1, startTime: 'linux:9' });
     store.close();
   });
 });

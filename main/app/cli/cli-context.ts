@@ -13,6 +13,7 @@ import { SecretStore } from '../secret-store.js';
 import { sleepUnlessAborted } from '../../protocols/abortable-sleep.js';
 import { ensureLocalDestination } from '../receive/local-default.js';
 import { credentialsFor, usesSignIn } from '../credentials/credentials-registry.js';
+import { currentProcessIdentity, isProcessAlive } from '../os/process-identity.js';
 
 export interface CliContext {
   dataDir: string;
@@ -52,8 +53,8 @@ export function makeScheduler(ctx: CliContext, events: EngineEventSink, maxConcu
     rand: randomFloat,
     sleep: sleepUnlessAborted,
     events,
-    pid: process.pid,
-    isPidAlive,
+    holder: currentProcessIdentity(),
+    isHolderAlive: isProcessAlive,
     maxConcurrentFiles,
     retryPolicy: retryPolicyFrom(ctx.env),
     refreshCredentials: async (job) => {
@@ -75,13 +76,4 @@ export function retryPolicyFrom(env: NodeJS.ProcessEnv): RetryPolicy {
     maxDelayMs: num('HOIST_RETRY_MAX_MS', DEFAULT_RETRY_POLICY.maxDelayMs),
     maxAttempts: num('HOIST_RETRY_MAX_ATTEMPTS', DEFAULT_RETRY_POLICY.maxAttempts),
   };
-}
-
-export function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
 }

@@ -69,8 +69,9 @@ function buildProgram(): Command {
     .option('--remote-dir <path>', 'folder at the destination (default: the root)')
     .option('--concurrency <n>', 'files uploaded at once (default 3)', parsePositiveInt)
     .option('--json', 'print a JSON summary instead of progress')
-    .action(async (files: string[], opts: { dest: string; remoteDir?: string; concurrency?: number; json?: boolean }) =>
-      finish(await uploadFiles(ctx(), files, { ...opts, json: Boolean(opts.json) })),
+    .option(WAIT_FLAGS, WAIT_HELP, parseWaitSeconds)
+    .action(async (files: string[], opts: { dest: string; remoteDir?: string; concurrency?: number; json?: boolean; wait?: number | true }) =>
+      finish(await uploadFiles(ctx(), files, { ...opts, json: Boolean(opts.json), waitSeconds: waitSecondsOf(opts.wait) })),
     );
 
   program
@@ -90,8 +91,9 @@ function buildProgram(): Command {
     .description('resume a paused or failed upload (or --all) and run it until done')
     .option('--all', 'every unfinished upload')
     .option('--json', 'print a JSON summary instead of progress')
-    .action(async (id: string | undefined, opts: { all?: boolean; json?: boolean }) =>
-      finish(await resumeJobs(ctx(), parseIds(id, opts.all), { json: Boolean(opts.json) })),
+    .option(WAIT_FLAGS, WAIT_HELP, parseWaitSeconds)
+    .action(async (id: string | undefined, opts: { all?: boolean; json?: boolean; wait?: number | true }) =>
+      finish(await resumeJobs(ctx(), parseIds(id, opts.all), { json: Boolean(opts.json), waitSeconds: waitSecondsOf(opts.wait) })),
     );
 
   program
@@ -113,6 +115,21 @@ function parsePositiveInt(value: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new HoistError('invalid-argument', `expected a whole number from 1 to 64, got "${value}"`);
   return n;
 }
+
+const WAIT_FLAGS = '--wait [seconds]';
+const WAIT_HELP = 'when another Hoist process is uploading a file, wait for it to finish or stop (at most SECONDS; Ctrl-C stops waiting)';
+
+function parseWaitSeconds(value: string): number {
+  const n = Number(value);
+  // `hoist upload --wait big.bin` hands the file name to --wait: say so rather than "not a number".
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new HoistError('invalid-argument', `--wait takes a number of seconds, got "${value}"; put --wait after the file names or the upload ID`);
+  }
+  return n;
+}
+
+/** `--wait` alone waits as long as it takes. */
+const waitSecondsOf = (wait: number | true | undefined): number | undefined => (wait === true ? Number.POSITIVE_INFINITY : wait);
 
 function print(text: string): void {
   if (text) process.stdout.write(`${text}\n`);

@@ -97,7 +97,8 @@ export class ProgressView {
     this.multi?.stop();
   }
 
-  private note(line: string): void {
+  /** A line for the user (above the bars on a terminal; nothing in --json mode). */
+  note(line: string): void {
     if (this.mode === 'silent') return;
     if (this.multi) this.multi.log(`${line}\n`);
     else this.write(line);

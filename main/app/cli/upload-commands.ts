@@ -1,7 +1,8 @@
 import { HoistError } from '../../domain/hoist-error.js';
 import { queueFiles } from '../../engine/queue-files.js';
 import { diskFileSource } from '../../engine/file-source.js';
-import { abortServerSession, type JobOutcome } from '../../engine/scheduler.js';
+import { abortServerSession, type JobOutcome, type Scheduler } from '../../engine/scheduler.js';
+import { sleepUnlessAborted } from '../../protocols/abortable-sleep.js';
 import { listJobViews } from '../../bridge/job-views.js';
 import { formatBytes } from '../../domain/transfer-rate.js';
 import { protocolFor } from '../protocol-factory.js';
@@ -12,7 +13,12 @@ import { eventLogger } from '../event-log.js';
 export interface RunOptions {
   json: boolean;
   concurrency?: number;
+  /** `--wait`: seconds to wait for another process holding a job (Infinity: until it lets go); unset: do not wait. */
+  waitSeconds?: number;
 }
+
+/** How often `--wait` looks whether the other process let go of a job (one read of the database, one of /proc). */
+const WAIT_POLL_MS = 1_000;
 
 /** Exit codes: 0 all committed and verified, 1 some failed, 3 some paused or busy elsewhere, 130 interrupted. */
 export interface RunResult {
@@ -40,9 +46,11 @@ export async function runJobs(ctx: CliContext, jobIds: readonly number[], opts: 
     view.onEvent(event);
   }, opts.concurrency);
   let interrupted = false;
+  const stopWaiting = new AbortController();
   const onSignal = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
+    stopWaiting.abort();
     scheduler.shutdown({ isPause: true });
   };
   process.on('SIGINT', onSignal);
@@ -50,15 +58,66 @@ export async function runJobs(ctx: CliContext, jobIds: readonly number[], opts: 
   let outcomes: JobOutcome[];
   try {
     outcomes = await scheduler.run(jobIds);
+    if (opts.waitSeconds !== undefined) {
+      outcomes = await runWhenLetGo(ctx, scheduler, outcomes, names, opts.waitSeconds, stopWaiting.signal, (line) => view.note(line));
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     view.stop();
   }
+  outcomes = outcomes.map((o) => (o.state === 'busy' ? { ...o, message: busyMessage(ctx, o.jobId, names, opts.waitSeconds !== undefined) } : o));
   const allDone = outcomes.length === jobIds.length && outcomes.every((o) => o.state === 'done');
   const exitCode = interrupted ? 130 : outcomes.some((o) => o.state === 'failed') ? 1 : allDone ? 0 : 3;
-  if (opts.json) return { exitCode, output: JSON.stringify({ ok: exitCode === 0, jobs: listJobViews(ctx.store, jobIds) }) };
+  if (opts.json) {
+    // stdout stays one JSON document; who holds a busy job is said on stderr.
+    for (const o of outcomes) if (o.state === 'busy') process.stderr.write(`hoist: ${o.message}\n`);
+    return { exitCode, output: JSON.stringify({ ok: exitCode === 0, jobs: listJobViews(ctx.store, jobIds) }) };
+  }
   return { exitCode, output: summarize(outcomes, names, interrupted) };
+}
+
+/**
+ * `--wait`: while another live process holds some of the jobs, looks again every WAIT_POLL_MS and runs each job once
+ * that process finishes it or lets go (exits, is killed, pauses it). Stops at the deadline or on Ctrl-C.
+ */
+async function runWhenLetGo(
+  ctx: CliContext,
+  scheduler: Scheduler,
+  first: JobOutcome[],
+  names: Map<number, string>,
+  waitSeconds: number,
+  signal: AbortSignal,
+  say: (line: string) => void,
+): Promise<JobOutcome[]> {
+  const deadlineMs = Date.now() + waitSeconds * 1000;
+  const announced = new Set<number>();
+  let outcomes = first;
+  for (;;) {
+    const busy = outcomes.filter((o) => o.state === 'busy').map((o) => o.jobId);
+    const leftMs = deadlineMs - Date.now();
+    if (busy.length === 0 || signal.aborted || leftMs <= 0) return outcomes;
+    for (const id of busy) {
+      if (announced.has(id)) continue;
+      announced.add(id);
+      const holder = ctx.store.jobs.leaseHolder(id);
+      say(`waiting for ${holder ? `another Hoist process (pid ${holder.pid})` : 'another Hoist process'} to finish ${names.get(id) ?? `upload ${id}`} (Ctrl-C stops waiting)`);
+    }
+    try {
+      await sleepUnlessAborted(Math.min(WAIT_POLL_MS, leftMs), signal);
+    } catch {
+      return outcomes;
+    }
+    const again = new Map((await scheduler.run(busy)).map((o) => [o.jobId, o]));
+    outcomes = outcomes.map((o) => again.get(o.jobId) ?? o);
+  }
+}
+
+function busyMessage(ctx: CliContext, jobId: number, names: Map<number, string>, hasWaited: boolean): string {
+  const holder = ctx.store.jobs.leaseHolder(jobId);
+  const who = holder ? `another Hoist process (pid ${holder.pid})` : 'another Hoist process';
+  const file = names.get(jobId) ?? `upload ${jobId}`;
+  return hasWaited ? `${who} is still uploading ${file}; stopped waiting` : `${who} is uploading ${file} right now; add --wait to wait for it`;
 }
 
 function summarize(outcomes: readonly JobOutcome[], names: Map<number, string>, interrupted: boolean): string {
@@ -74,10 +133,12 @@ function summarize(outcomes: readonly JobOutcome[], names: Map<number, string>, 
       case 'cancelled':
         return `✗ ${label}: cancelled`;
       case 'busy':
-        return `… ${label}: ${o.message ?? 'busy'}`;
+        return `… #${o.jobId}: ${o.message ?? 'busy'}`;
     }
   });
-  if (interrupted) lines.push('Paused. Run the same command again, or `hoist resume --all`, to continue where it stopped.');
+  if (interrupted && outcomes.some((o) => o.state === 'paused')) {
+    lines.push('Paused. Run the same command again, or `hoist resume --all`, to continue where it stopped.');
+  }
   return lines.join('\n');
 }
 

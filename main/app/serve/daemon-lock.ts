@@ -1,9 +1,12 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ProcessIdentity } from '../../domain/process-identity.js';
 
 /** Who runs the daemon of a data folder, and where its window is. */
 export interface DaemonInfo {
   pid: number;
+  /** The holder's process start time (see ProcessIdentity), so a dead holder whose pid was reused is not taken for alive. */
+  pidStart: string | null;
   startedAtMs: number;
   /** The window's address with its token (the file is readable only by the user, like the token itself). */
   url: string | null;
@@ -13,9 +16,14 @@ export type DaemonLock = { kind: 'acquired'; setUrl(url: string): void; release(
 
 /**
  * One daemon per data folder (`hoist serve`, later the desktop app): the lock is a file created exclusively, naming
- * the holder. A lock left by a process that is gone is taken over.
+ * the holder `self`. A lock left by a process that is gone (killed, a zombie, or its pid since reused) is taken over.
  */
-export function acquireDaemonLock(dataDir: string, isPidAlive: (pid: number) => boolean, nowMs = Date.now()): DaemonLock {
+export function acquireDaemonLock(
+  dataDir: string,
+  self: ProcessIdentity,
+  isHolderAlive: (holder: ProcessIdentity) => boolean,
+  nowMs = Date.now(),
+): DaemonLock {
   const path = join(dataDir, 'daemon.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     let fd: number;
@@ -24,7 +32,7 @@ export function acquireDaemonLock(dataDir: string, isPidAlive: (pid: number) => 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = readHolder(path);
-      if (holder && holder.pid !== process.pid && isPidAlive(holder.pid)) return { kind: 'held', holder };
+      if (holder && holder.pid !== self.pid && isHolderAlive({ pid: holder.pid, startTime: holder.pidStart })) return { kind: 'held', holder };
       try {
         unlinkSync(path);
       } catch {
@@ -32,7 +40,7 @@ export function acquireDaemonLock(dataDir: string, isPidAlive: (pid: number) => 
       }
       continue;
     }
-    let info: DaemonInfo = { pid: process.pid, startedAtMs: nowMs, url: null };
+    let info: DaemonInfo = { pid: self.pid, pidStart: self.startTime, startedAtMs: nowMs, url: null };
     const write = () => {
       const text = JSON.stringify(info);
       writeSync(fd, text, 0);
@@ -48,18 +56,20 @@ export function acquireDaemonLock(dataDir: string, isPidAlive: (pid: number) => 
         closeSync(fd);
       },
       release() {
-        if (readHolder(path)?.pid === process.pid) unlinkSync(path);
+        if (readHolder(path)?.pid === self.pid) unlinkSync(path);
       },
     };
   }
   const holder = readHolder(path);
-  return holder ? { kind: 'held', holder } : { kind: 'held', holder: { pid: 0, startedAtMs: 0, url: null } };
+  return holder ? { kind: 'held', holder } : { kind: 'held', holder: { pid: 0, pidStart: null, startedAtMs: 0, url: null } };
 }
 
 function readHolder(path: string): DaemonInfo | undefined {
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<DaemonInfo>;
-    return typeof parsed.pid === 'number' ? { pid: parsed.pid, startedAtMs: parsed.startedAtMs ?? 0, url: parsed.url ?? null } : undefined;
+    if (typeof parsed.pid !== 'number') return undefined;
+    // A lock written before start times were recorded has none: its pid alone decides.
+    return { pid: parsed.pid, pidStart: parsed.pidStart ?? null, startedAtMs: parsed.startedAtMs ?? 0, url: parsed.url ?? null };
   } catch {
     return undefined;
   }

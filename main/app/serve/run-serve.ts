@@ -10,7 +10,8 @@ import type { StartLiveWatch } from '../../watch/live-watch.js';
 import { WatchService } from '../../watch/watch-service.js';
 import type { WatchEvent } from '../../watch/watch-events.js';
 import { DEFAULT_WATCH_OPTIONS, type WatchOptions } from '../../watch/watch-options.js';
-import { isPidAlive, makeScheduler, type CliContext } from '../cli/cli-context.js';
+import { makeScheduler, type CliContext } from '../cli/cli-context.js';
+import { currentProcessIdentity, isProcessAlive } from '../os/process-identity.js';
 import { eventLogger } from '../event-log.js';
 import { appPorts } from './app-ports.js';
 import { acquireDaemonLock, type DaemonInfo } from './daemon-lock.js';
@@ -66,7 +67,7 @@ export class DaemonRunning extends HoistError {
 export async function runServe(input: ServeInput): Promise<void> {
   const { ctx, signal } = input;
   const log = input.log ?? (() => undefined);
-  const lock = acquireDaemonLock(ctx.dataDir, isPidAlive);
+  const lock = acquireDaemonLock(ctx.dataDir, currentProcessIdentity(), isProcessAlive);
   if (lock.kind === 'held') throw new DaemonRunning(lock.holder);
   const writeLog = eventLogger(ctx.dataDir);
   let service: WatchService | undefined;
