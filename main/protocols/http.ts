@@ -1,8 +1,10 @@
-import { Agent as HttpAgent, request as httpRequestRaw, type ClientRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequestRaw } from 'node:https';
+import { request as httpRequestRaw, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequestRaw } from 'node:https';
 import type { Socket } from 'node:net';
 import { returnChunk } from '../domain/chunk-lease.js';
 import { UploadFailure, parseRetryAfterMs } from '../domain/failure.js';
+import { proxyRefused } from './proxy-failures.js';
+import { defaultProxyRoutes, type ProxyRoutes, type Route } from './proxy-routes.js';
 
 export interface HttpReply {
   status: number;
@@ -16,6 +18,8 @@ export interface HttpRequestInit {
   headers?: Record<string, string>;
   body?: string | AsyncIterable<Uint8Array> | Buffer;
   signal: AbortSignal;
+  /** Which proxy, if any, the request goes through. Default: the environment the app was started with. */
+  proxies?: ProxyRoutes;
 }
 
 // Replies we parse are small JSON documents; anything larger is not a reply we understand.
@@ -23,13 +27,7 @@ const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 /** No byte in either direction for this long (connecting, waiting for headers, a stalled body) ends the request. */
 const IDLE_TIMEOUT_MS = 120_000;
 
-/*
- * Node's own HTTP client with keep-alive agents. (undici was used first; loading it cost 85–135 ms of start-up per
- * command, measured, against 5 ms for node:http, and every CLI run pays it before the first byte is sent.)
- */
-const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, scheduling: 'lifo' as const };
-const httpAgent = new HttpAgent(agentOptions);
-const httpsAgent = new HttpsAgent(agentOptions);
+// Node's own HTTP client; the keep-alive agents (direct, or one pair per proxy) live in proxy-agents.ts.
 
 /** Errors raised by the body's source (the local file), passed through unchanged rather than called network errors. */
 const bodyErrors = new WeakSet<object>();
@@ -44,20 +42,26 @@ class RequestTimeout extends Error {
  * server refusing early) is still returned.
  */
 export async function httpRequest(url: string, init: HttpRequestInit): Promise<HttpReply> {
+  let route: Route | undefined;
   try {
     if (init.signal.aborted) throw init.signal.reason;
-    return await exchange(url, init);
+    const parsed = new URL(url);
+    route = await (init.proxies ?? defaultProxyRoutes()).routeFor(parsed);
+    const reply = await exchange(parsed, route, init);
+    // A forwarding proxy answers a plain-http request itself when it wants credentials (a tunnel's refusal is an error).
+    if (reply.status === 407 && route.proxyHost !== undefined) throw proxyRefused(route.proxyHost, 407);
+    return reply;
   } catch (error) {
     if (init.signal.aborted) throw init.signal.reason ?? error;
     if (error instanceof UploadFailure || bodyErrors.has(error as object)) throw error;
     const code = (error as { code?: string }).code;
     const host = safeHost(url);
-    throw new UploadFailure({ kind: 'retry', reason: `network error talking to ${host}: ${code ?? (error as Error).message}` });
+    const via = route?.proxyHost === undefined ? '' : ` through the proxy ${route.proxyHost}`;
+    throw new UploadFailure({ kind: 'retry', reason: `network error talking to ${host}${via}: ${code ?? (error as Error).message}` });
   }
 }
 
-function exchange(url: string, init: HttpRequestInit): Promise<HttpReply> {
-  const parsed = new URL(url);
+function exchange(parsed: URL, route: Route, init: HttpRequestInit): Promise<HttpReply> {
   const isHttps = parsed.protocol === 'https:';
   if (!isHttps && parsed.protocol !== 'http:') return Promise.reject(new Error(`unsupported URL scheme ${parsed.protocol}`));
   const headers: Record<string, string> = { ...init.headers };
@@ -79,12 +83,12 @@ function exchange(url: string, init: HttpRequestInit): Promise<HttpReply> {
     const request: ClientRequest = (isHttps ? httpsRequestRaw : httpRequestRaw)(parsed, {
       method: init.method,
       headers,
-      agent: isHttps ? httpsAgent : httpAgent,
+      agent: route.agent,
     });
     const onAbort = (): void => {
       // A pause must stop the bytes at the server too: a plain close would still deliver what the kernel buffered for
       // this socket (megabytes on a fast link). A reset discards it.
-      if (!isBodySent && request.socket && !request.socket.destroyed) request.socket.resetAndDestroy();
+      if (!isBodySent && request.socket && !request.socket.destroyed) resetSocket(request.socket);
       request.destroy(init.signal.reason instanceof Error ? init.signal.reason : new Error('aborted'));
       settle(init.signal.reason);
     };
@@ -122,6 +126,18 @@ function exchange(url: string, init: HttpRequestInit): Promise<HttpReply> {
       );
     }
   });
+}
+
+/**
+ * resetAndDestroy needs the socket's own TCP handle. A TLS socket (any https server, and every tunnel through a proxy)
+ * has none and throws, which inside an abort listener would crash the process; it is closed instead.
+ */
+function resetSocket(socket: Socket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
 }
 
 const guardedSockets = new WeakSet<object>();

@@ -16,7 +16,10 @@ import { UploadFailure } from '../domain/failure.js';
 import { HoistError } from '../domain/hoist-error.js';
 import type { PartRow } from '../store/sessions-repo.js';
 import { collectAbandoned, type AbandonedCleanup, type AbandonedUpload } from './s3-abandoned.js';
-import { hasS3Code, toS3Error } from './s3-errors.js';
+import { proxyRefused } from './proxy-failures.js';
+import { defaultProxyRoutes, type ProxyRoutes } from './proxy-routes.js';
+import { agentsPerScheme } from './proxy-scheme-agents.js';
+import { hasS3Code, s3ErrorFacts, toS3Error } from './s3-errors.js';
 import { S3_MAX_OBJECT_BYTES, S3_MIN_PART_BYTES, chooseS3PartSizeBytes } from './s3-part-size.js';
 import { MalformedListing, firstMissingPart, listAllParts, receivedFromParts, type S3ListedPart, type S3PartReply } from './s3-parts.js';
 import type { PartBody, PartOutcome, RemoteItem, ServerState, SessionHandle, UploadProtocol, UploadTarget } from './upload-protocol.js';
@@ -42,6 +45,8 @@ export interface S3Config {
   maxParallelParts?: number;
   /** Send Content-MD5 with every part (the server rejects a part corrupted on the way); buffers each part in memory. */
   sendContentMd5?: boolean;
+  /** Which proxy requests take. Default: the app's environment. */
+  proxies?: ProxyRoutes;
 }
 
 export interface S3ProtocolDeps {
@@ -68,6 +73,7 @@ export class S3Protocol implements UploadProtocol {
   readonly verifyHash = 'none' as const;
 
   private readonly client: S3Client;
+  private readonly proxies: ProxyRoutes;
   private readonly nowMs: () => number;
   private readonly rand: () => number;
 
@@ -75,6 +81,8 @@ export class S3Protocol implements UploadProtocol {
     this.maxParallelParts = Math.max(1, Math.floor(config.maxParallelParts ?? 4));
     this.nowMs = deps.nowMs ?? Date.now;
     this.rand = deps.rand ?? Math.random;
+    this.proxies = config.proxies ?? defaultProxyRoutes();
+    const agents = agentsPerScheme(this.proxies);
     this.client = new S3Client({
       region: config.region,
       endpoint: config.endpoint || undefined,
@@ -85,7 +93,9 @@ export class S3Protocol implements UploadProtocol {
       // many S3-compatible servers store verbatim.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: 30_000, requestTimeout: 120_000 },
+      // With a proxy in the environment: agents routing each request, and no Expect header (see agentsPerScheme).
+      requestHandler: { connectionTimeout: 30_000, requestTimeout: 120_000, ...agents },
+      expectContinueHeader: agents ? false : undefined,
       // The SDK warns on every failed streaming request because it cannot retry it; not retrying is our choice.
       logger: QUIET_LOGGER,
     });
@@ -332,6 +342,9 @@ export class S3Protocol implements UploadProtocol {
   }
 
   private error(error: unknown, doing: string, signal: AbortSignal): unknown {
+    // Refused CONNECTs arrive classified from the agent; a forwarding proxy (plain-http endpoint) answers 407 itself.
+    const proxyHost = this.config.endpoint && this.proxies.proxyHostFor(this.config.endpoint);
+    if (proxyHost && !signal.aborted && s3ErrorFacts(error, 0).status === 407) return proxyRefused(proxyHost, 407);
     const where = this.config.endpoint ? hostOf(this.config.endpoint) : `AWS S3 (${this.config.region})`;
     return toS3Error(error, signal, { doing, bucket: this.config.bucket, where, rand: this.rand }, this.nowMs());
   }

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { UploadFailure, classifyStatus, type Failure } from '../domain/failure.js';
 import { HoistError } from '../domain/hoist-error.js';
 import { httpRequest, type HttpReply, type HttpRequestInit } from './http.js';
+import type { ProxyRoutes } from './proxy-routes.js';
 import {
   CORE_ONLY,
   TUS_VERSION,
@@ -23,6 +24,8 @@ export interface TusConfig {
   headers?: Record<string, string>;
   /** Bytes per PATCH. Default: TUS_DEFAULT_CHUNK_BYTES when streaming, TUS_CHECKSUM_CHUNK_BYTES when checksumming. */
   chunkSizeBytes?: number;
+  /** Which proxy requests take. Default: the app's environment; `ProxyRoutes.direct` for Hoist's own receiver. */
+  proxies?: ProxyRoutes;
 }
 
 /**
@@ -77,7 +80,7 @@ export class TusProtocol implements UploadProtocol {
   }
 
   async queryServerState(session: SessionHandle, target: UploadTarget, signal: AbortSignal): Promise<ServerState> {
-    const reply = await httpRequest(this.uploadUrl(session), { method: 'HEAD', headers: this.headers(), signal });
+    const reply = await httpRequest(this.uploadUrl(session), { method: 'HEAD', headers: this.headers(), signal, proxies: this.config.proxies });
     const offset = parseNonNegativeInteger(headerValue(reply.headers, 'upload-offset'));
     if (reply.status === 404 || reply.status === 410 || (reply.status === 403 && offset === undefined)) {
       return { kind: 'gone', reason: `the tus server no longer has the upload (HTTP ${reply.status}; expired, terminated or lost)` };
@@ -111,7 +114,7 @@ export class TusProtocol implements UploadProtocol {
     }
     const end = part.offsetBytes + part.sizeBytes;
     const doing = `sending bytes ${part.offsetBytes}-${end - 1}`;
-    const reply = await httpRequest(url, { method: 'PATCH', headers, body, signal });
+    const reply = await httpRequest(url, { method: 'PATCH', headers, body, signal, proxies: this.config.proxies });
     if (reply.status !== 204 && reply.status !== 200) throw this.failure(reply, doing);
     const offset = parseNonNegativeInteger(headerValue(reply.headers, 'upload-offset'));
     if (offset === undefined) throw malformed(reply, 'PATCH reply', 'no Upload-Offset');
@@ -137,7 +140,7 @@ export class TusProtocol implements UploadProtocol {
   async abort(session: SessionHandle, signal: AbortSignal): Promise<void> {
     // Without the termination extension there is nothing to ask: the server expires the upload on its own.
     if (!(await this.learn(signal)).extensions.has('termination')) return;
-    const reply = await httpRequest(this.uploadUrl(session), { method: 'DELETE', headers: this.headers(), signal });
+    const reply = await httpRequest(this.uploadUrl(session), { method: 'DELETE', headers: this.headers(), signal, proxies: this.config.proxies });
     if (reply.status !== 204 && reply.status !== 200 && reply.status !== 404 && reply.status !== 410) {
       throw this.failure(reply, 'terminating the upload');
     }
@@ -166,6 +169,7 @@ export class TusProtocol implements UploadProtocol {
       method: 'POST',
       headers: { ...this.headers(), 'upload-length': String(target.sizeBytes), 'upload-metadata': metadataOf(target) },
       signal,
+      proxies: this.config.proxies,
     });
     if (reply.status !== 201) throw this.failure(reply, 'creating the upload', 'create');
     const location = headerValue(reply.headers, 'location');
@@ -188,7 +192,12 @@ export class TusProtocol implements UploadProtocol {
   private async askOptions(): Promise<TusCapabilities> {
     try {
       // Its own timeout, not a caller's signal: one job pausing must not fail another job waiting on the same answer.
-      const reply = await httpRequest(this.config.endpoint, { method: OPTIONS, headers: this.extraHeaders, signal: AbortSignal.timeout(OPTIONS_TIMEOUT_MS) });
+      const reply = await httpRequest(this.config.endpoint, {
+        method: OPTIONS,
+        headers: this.extraHeaders,
+        signal: AbortSignal.timeout(OPTIONS_TIMEOUT_MS),
+        proxies: this.config.proxies,
+      });
       return reply.status === 200 || reply.status === 204 ? parseCapabilities(reply.headers) : CORE_ONLY;
     } catch {
       this.capabilities = undefined; // unreachable now: assume core for this call, ask again next time

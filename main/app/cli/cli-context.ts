@@ -13,6 +13,7 @@ import { SecretStore } from '../secret-store.js';
 import { sleepUnlessAborted } from '../../protocols/abortable-sleep.js';
 import { ensureLocalDestination } from '../receive/local-default.js';
 import { credentialsFor, usesSignIn } from '../credentials/credentials-registry.js';
+import { useProxyEnv } from '../../protocols/proxy-routes.js';
 import { currentProcessIdentity, isProcessAlive } from '../os/process-identity.js';
 
 export interface CliContext {
@@ -37,6 +38,8 @@ export function openContext(dataDirOption: string | undefined, env: NodeJS.Proce
   }
   const store = Store.open(join(dataDir, 'hoist.db'));
   ensureLocalDestination(store);
+  // Every provider's requests, sign-in and refresh included, honour this environment's HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
+  useProxyEnv(env);
   return { dataDir, store, secrets: new SecretStore(dataDir), env };
 }
 

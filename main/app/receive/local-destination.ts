@@ -1,3 +1,4 @@
+import { ProxyRoutes } from '../../protocols/proxy-routes.js';
 import { TusProtocol } from '../../protocols/tus-protocol.js';
 import type { PartBody, RemoteItem, ServerState, SessionHandle, UploadProtocol, UploadTarget, LocalFileDigests } from '../../protocols/upload-protocol.js';
 import type { PartRow } from '../../store/sessions-repo.js';
@@ -56,7 +57,8 @@ export class LocalTusProtocol implements UploadProtocol {
         receivers.set(this.dir, receiver);
       }
       const { url } = await receiver;
-      return { tus: new TusProtocol({ endpoint: url }), origin: new URL(url).origin };
+      // In-process, on loopback: never through a proxy, whatever the environment says.
+      return { tus: new TusProtocol({ endpoint: url, proxies: ProxyRoutes.direct }), origin: new URL(url).origin };
     })();
     return this.inner;
   }
