@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import type { WatchEvent } from '../watch/watch-events.js';
 import { HoistError } from '../domain/hoist-error.js';
 import { queueFiles, type QueuedFiles } from '../engine/queue-files.js';
+import { timedPauseUntil } from '../engine/timed-pause.js';
 import type { BridgePorts } from './bridge-ports.js';
 import { commandsFor } from './commands.js';
 import { EventHub, type HubClient } from './event-hub.js';
@@ -16,7 +17,7 @@ import { watchViews } from './watch-views.js';
 
 export interface BridgeServiceDeps {
   store: Store;
-  scheduler: Pick<Scheduler, 'pauseIds' | 'cancel' | 'wake' | 'setMaxConcurrentFiles'>;
+  scheduler: Pick<Scheduler, 'pauseIds' | 'cancel' | 'wake' | 'setMaxConcurrentFiles' | 'pauseAllUntil' | 'endTimedPause'>;
   files: Pick<FileSource, 'identity'>;
   ports: BridgePorts;
   /** Hoist's data folder (never watched, holds the log). */
@@ -58,6 +59,7 @@ export class BridgeService {
       pid: deps.pid,
       clock: deps.clock ?? localClock,
       warningWindowMs: () => readSettings(store).warningWindowMin * 60_000,
+      pausedUntilMs: () => timedPauseUntil(store),
       flushEveryMs: deps.flushEveryMs,
       receivedDir: deps.receivedDir,
       lists: {
@@ -71,6 +73,10 @@ export class BridgeService {
   /** The engine's events (this process's uploads): O(1) each; the hub reads what changed at its next flush. */
   onEngineEvent(event: EngineEvent): void {
     this.live.onEvent(event, this.deps.nowMs());
+    if (!('jobId' in event)) {
+      this.hub.markDestination(event.destinationId);
+      return;
+    }
     if (event.type === 'job-started' || event.type === 'job-finished' || event.type === 'job-restarted' || event.type === 'part-acked') this.hub.markJobs([event.jobId]);
   }
 

@@ -73,10 +73,15 @@ export function commandsFor(service: BridgeService, client: HubClient): HoistCom
     async pauseJobs(target) {
       return changedJobs(scheduler.pauseIds(target));
     },
+    async pauseAllFor(durationMs) {
+      return changedJobs(scheduler.pauseAllUntil(nowMs() + durationMs));
+    },
     async resumeJobs(target) {
+      // "Resume all" ends a timed pause too: the user wants everything going now.
+      const timed = target === 'all' ? scheduler.endTimedPause() : [];
       const ids = store.jobs.resumeIds(target, nowMs(), ['paused']);
       scheduler.wake();
-      return changedJobs(ids);
+      return changedJobs([...timed, ...ids]);
     },
     async cancelJobs(target) {
       const { cancelled, notRunningHere } = scheduler.cancel(jobIdsOf(target, ['queued', 'running', 'paused', 'failed']));

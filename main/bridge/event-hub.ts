@@ -51,6 +51,7 @@ export class EventHub {
   private readonly pending: HoistEvent[] = [];
   private readonly dirtyLists = new Set<'destinations' | 'watches' | 'settings'>();
   private readonly lastLists = new Map<string, string>();
+  private readonly timedIds = new Set<number>();
   private maxId = 0;
   private lookForNew = false;
   private dataVersion: number | undefined;
@@ -98,6 +99,11 @@ export class EventHub {
     for (const id of ids) this.dirtyIds.add(id);
   }
 
+  /** A destination's hold changed (network lost or back, rate limited): every job of it shows that. */
+  markDestination(destinationId: number): void {
+    for (const row of this.rows.values()) if (row.destinationId === destinationId) this.dirtyIds.add(row.id);
+  }
+
   /** Jobs may have been created (a watched folder queued files): look for them at the next flush. */
   markNewJobs(): void {
     this.lookForNew = true;
@@ -129,6 +135,10 @@ export class EventHub {
   }
 
   activityOf(row: JobViewRow, nowMs: number): JobActivity {
+    if (row.state !== 'running' && row.state !== 'queued') return { kind: 'none' };
+    // A held destination holds its whole queue, running and queued jobs alike.
+    const hold = this.deps.live.destinationHold(row.destinationId, nowMs);
+    if (hold) return hold;
     if (row.state !== 'running') return { kind: 'none' };
     if (row.leasePid !== null && row.leasePid !== this.deps.pid) return { kind: 'elsewhere', pid: row.leasePid };
     return this.deps.live.activityOf(row.id, nowMs);
@@ -210,12 +220,13 @@ export class EventHub {
     }
     // Activity moves with time and live events (sending → stalled, retry countdown over) without a database write.
     const fetchedIds = new Set(fetched.map((r) => r.id));
-    for (const id of new Set([...dirty.views, ...this.deps.live.ids()])) {
+    for (const id of new Set([...dirty.views, ...this.deps.live.ids(), ...this.timedIds])) {
       const row = this.rows.get(id);
       if (!row || fetchedIds.has(id)) continue;
       const before = this.views.get(id)!;
       const view = toJobView(row, this.activityOf(row, nowMs), this.deps.receivedDir);
       if (JSON.stringify(before.activity) !== JSON.stringify(view.activity)) {
+        this.noteTimed(view);
         this.views.set(id, view);
         changed.set(id, view);
       }
@@ -339,13 +350,22 @@ export class EventHub {
     // Live numbers belong to running jobs; a job another process finished leaves none behind.
     if (row.state !== 'running') this.deps.live.forget(row.id);
     const view = toJobView(row, this.activityOf(row, nowMs), this.deps.receivedDir);
+    this.noteTimed(view);
     this.rows.set(row.id, row);
     this.views.set(row.id, view);
     if (row.id > this.maxId) this.maxId = row.id;
     return view;
   }
 
+  /** Jobs whose activity ends at a time (a rate limit, a retry countdown): looked at again each flush until it does. */
+  private noteTimed(view: JobView): void {
+    const kind = view.activity.kind;
+    if (kind === 'rate-limited' || kind === 'retrying') this.timedIds.add(view.id);
+    else this.timedIds.delete(view.id);
+  }
+
   private forget(id: number): void {
+    this.timedIds.delete(id);
     this.rows.delete(id);
     this.views.delete(id);
     this.lastParts.delete(id);

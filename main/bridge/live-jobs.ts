@@ -33,8 +33,23 @@ export class LiveJobs {
   private readonly partsDirty = new Set<number>();
   private readonly viewDirty = new Set<number>();
 
+  /** Destinations waiting for the network (since when) or rate limited (until when). */
+  private readonly offline = new Map<number, number>();
+  private readonly limited = new Map<number, number>();
+
   /** Applies one engine event. */
   onEvent(event: EngineEvent, nowMs: number): void {
+    switch (event.type) {
+      case 'destination-waiting':
+        this.offline.set(event.destinationId, event.sinceMs);
+        return;
+      case 'destination-online':
+        this.offline.delete(event.destinationId);
+        return;
+      case 'destination-rate-limited':
+        this.limited.set(event.destinationId, event.untilMs);
+        return;
+    }
     const id = event.jobId;
     switch (event.type) {
       case 'job-started': {
@@ -121,7 +136,16 @@ export class LiveJobs {
     this.jobs.delete(jobId);
   }
 
-  /** What a running job is doing now. `runsHere`: this process holds its lease. */
+  /** What holds a destination's queue now, if anything: the network, or the server's rate limit. */
+  destinationHold(destinationId: number, nowMs: number): JobActivity | undefined {
+    const since = this.offline.get(destinationId);
+    if (since !== undefined) return { kind: 'waiting-network', sinceMs: since };
+    const until = this.limited.get(destinationId);
+    if (until !== undefined && until > nowMs) return { kind: 'rate-limited', untilMs: until };
+    return undefined;
+  }
+
+  /** What a running job is doing now (this process runs it). */
   activityOf(jobId: number, nowMs: number): JobActivity {
     const job = this.jobs.get(jobId);
     if (!job) return { kind: 'checking' };

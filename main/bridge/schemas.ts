@@ -69,6 +69,7 @@ export const COMMAND_ARGS = {
   releaseParts: z.tuple([jobId]),
   addFiles: z.tuple([z.array(absolutePath).min(1).max(100_000), name.optional(), remoteDir.optional()]),
   pauseJobs: z.tuple([jobTarget]),
+  pauseAllFor: z.tuple([z.number().int().min(60_000).max(7 * 24 * 3_600_000)]),
   resumeJobs: z.tuple([jobTarget]),
   cancelJobs: z.tuple([jobTarget]),
   retryJobs: z.tuple([z.union([jobTarget, z.strictObject({ cause: z.enum(causes) })])]),

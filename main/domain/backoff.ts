@@ -24,7 +24,12 @@ export interface RetryCounters {
   attempts: number;
   rateLimited: number;
   sessionRestarts: number;
+  /** Replies that made no sense since the last forward progress. */
+  malformed?: number;
 }
+
+/** Replies that make no sense are retried this often, quickly, before the job fails (the server is broken). */
+export const MAX_MALFORMED_RETRIES = 2;
 
 /** Pure decision: what to do after a failure, given the counters (already incremented for this failure). */
 export function decideRetry(failure: Failure, counters: RetryCounters, rand: () => number, policy: RetryPolicy): RetryDecision {
@@ -41,6 +46,9 @@ export function decideRetry(failure: Failure, counters: RetryCounters, rand: () 
     case 'session-expired':
       if (counters.sessionRestarts > 5) return { action: 'give-up', reason: `the server kept losing the upload session: ${failure.reason}` };
       return { action: 'new-session', delayMs: counters.sessionRestarts > 1 ? backoffDelayMs(counters.sessionRestarts, rand, policy) : 0 };
+    case 'malformed':
+      if ((counters.malformed ?? 0) > MAX_MALFORMED_RETRIES) return { action: 'give-up', reason: failure.reason };
+      return { action: 'wait', delayMs: Math.min(policy.baseDelayMs, 1_000) };
     case 'retry':
       if (counters.attempts > policy.maxAttempts) {
         return { action: 'give-up', reason: `gave up after ${counters.attempts} attempts without progress: ${failure.reason}` };

@@ -2,8 +2,13 @@
  * One classification of every failure of a request (habit 8). The scheduler decides what to do from the kind alone.
  */
 export type Failure =
-  /** Transient (network, 5xx, a reply we must re-check against the server): back off, ask the server, continue. */
-  | { kind: 'retry'; reason: string }
+  /**
+   * Transient (network, 5xx, a stall): back off, ask the server, continue. `network` names the host a connection to it
+   * failed (refused, reset, timed out): the scheduler probes it to tell an outage (wait, uncounted) from a hiccup.
+   */
+  | { kind: 'retry'; reason: string; network?: NetworkTarget }
+  /** A reply that makes no sense (2xx with unreadable JSON, a missing field, ranges that do not fit): retried twice, quickly. */
+  | { kind: 'malformed'; reason: string }
   /** The server asked us to slow down: wait at least retryAfterMs. */
   | { kind: 'rate-limited'; retryAfterMs: number; reason: string }
   /** The server session is gone (expired, unknown, consumed): start a new session. */
@@ -12,6 +17,12 @@ export type Failure =
   | { kind: 'auth'; reason: string }
   /** Retrying cannot help (bad request, conflict, quota): stop with this message. */
   | { kind: 'fatal'; code: string; reason: string };
+
+/** Where a failed connection went: what a probe connects to. */
+export interface NetworkTarget {
+  host: string;
+  port: number;
+}
 
 export class UploadFailure extends Error {
   constructor(readonly failure: Failure) {

@@ -11,6 +11,15 @@ export type EngineEvent =
   | { type: 'part-failed'; jobId: number; partIndex: number; reason: string }
   | { type: 'job-restarted'; jobId: number; reason: string }
   | { type: 'job-retrying'; jobId: number; delayMs: number; reason: string; kind: Failure['kind'] }
-  | { type: 'job-finished'; jobId: number; state: 'done' | 'failed' | 'paused' | 'cancelled'; message?: string };
+  | { type: 'job-finished'; jobId: number; state: 'done' | 'failed' | 'paused' | 'cancelled'; message?: string }
+  /** A destination's host stopped answering: its queue waits for the network (probed every second or two). */
+  | { type: 'destination-waiting'; destinationId: number; sinceMs: number }
+  /** The host answers again: the destination's queue goes on. */
+  | { type: 'destination-online'; destinationId: number }
+  /** The server asked to wait (429/503 with Retry-After): nothing goes to the destination until then. */
+  | { type: 'destination-rate-limited'; destinationId: number; untilMs: number };
+
+/** Events about one job (every event but the destination ones). */
+export type JobEvent = Extract<EngineEvent, { jobId: number }>;
 
 export type EngineEventSink = (event: EngineEvent) => void;

@@ -16,6 +16,8 @@ export interface FileUploadDeps {
   files: FileSource;
   nowMs: () => number;
   events: EngineEventSink;
+  /** Waits before each part while the destination is held (no network, rate limited); rejects with the signal's reason. */
+  beforePart?: (signal: AbortSignal) => Promise<void>;
 }
 
 /** A file that keeps changing is retried later rather than uploaded as a moving target. */
@@ -211,6 +213,7 @@ async function sendInParallel(ctx: PartSending, parts: readonly PartRow[], paral
     parts,
     parallel,
     async (part) => {
+      await ctx.deps.beforePart?.(ctx.signal);
       await ctx.checkUnchanged();
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const fold = foldFor(ctx.protocol);
@@ -236,6 +239,7 @@ async function sendInOrder(ctx: PartSending, parts: readonly PartRow[]): Promise
   let check: Promise<void> | undefined;
   try {
     for (const part of parts) {
+      await ctx.deps.beforePart?.(ctx.signal);
       await (check ?? ctx.checkUnchanged());
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const fold = foldFor(ctx.protocol);

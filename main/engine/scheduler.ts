@@ -1,14 +1,16 @@
-import { decideRetry, DEFAULT_RETRY_POLICY, type RetryCounters, type RetryPolicy } from '../domain/backoff.js';
-import { UploadFailure, type Failure } from '../domain/failure.js';
-import { HoistError, userMessage } from '../domain/hoist-error.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/backoff.js';
+import type { NetworkTarget } from '../domain/failure.js';
 import type { ProcessIdentity } from '../domain/process-identity.js';
 import type { JobRow } from '../store/jobs-repo.js';
 import type { Store } from '../store/store.js';
 import type { UploadProtocol } from '../protocols/upload-protocol.js';
-import type { EngineEvent, EngineEventSink } from './engine-events.js';
+import { DestinationGate } from './destination-gate.js';
+import type { EngineEventSink } from './engine-events.js';
 import type { FileSource } from './file-source.js';
-import { handleOf, uploadFile } from './file-upload.js';
-import { CancelRequested, PauseRequested, ShutdownRequested, isStopSignal } from './stop-signals.js';
+import { handleOf } from './file-upload.js';
+import { attemptUntilSettled, toFailure } from './job-attempts.js';
+import { endTimedPause, startTimedPause, timedPauseUntil } from './timed-pause.js';
+import { CancelRequested, PauseRequested, ShutdownRequested } from './stop-signals.js';
 
 export interface SchedulerDeps {
   store: Store;
@@ -33,6 +35,11 @@ export interface SchedulerDeps {
    * obtained (OAuth refresh), so the request is retried at once; false when nothing can be refreshed.
    */
   refreshCredentials?: (job: JobRow) => Promise<boolean>;
+  /**
+   * Whether a host answers a fresh connection (tells an outage from a failed request). Without it every network failure
+   * is an ordinary retry.
+   */
+  probe?: (target: NetworkTarget, signal: AbortSignal) => Promise<boolean>;
 }
 
 export type JobOutcome = { jobId: number; state: 'done' | 'failed' | 'paused' | 'cancelled' | 'busy'; message?: string };
@@ -47,6 +54,9 @@ export class Scheduler {
   private readonly running = new Map<number, AbortController>();
   private readonly deps: Required<Pick<SchedulerDeps, 'maxConcurrentFiles' | 'retryPolicy' | 'pollIntervalMs'>> & SchedulerDeps;
 
+  /** Destinations whose queue waits for the network or a rate limit. */
+  readonly gate: DestinationGate;
+
   constructor(deps: SchedulerDeps) {
     this.deps = {
       ...deps,
@@ -54,10 +64,30 @@ export class Scheduler {
       retryPolicy: deps.retryPolicy ?? DEFAULT_RETRY_POLICY,
       pollIntervalMs: deps.pollIntervalMs ?? 500,
     };
+    this.gate = new DestinationGate({
+      nowMs: deps.nowMs,
+      rand: deps.rand,
+      probe: deps.probe ?? (async () => true),
+      events: (event) => {
+        deps.events(event);
+        // The network is back: start the destination's queued jobs now, not at the next look.
+        if (event.type === 'destination-online') this.wake();
+      },
+    });
+  }
+
+  /** The machine woke from sleep (or the network changed): probe waiting destinations at once. */
+  probeNow(): void {
+    this.gate.probeNow();
   }
 
   /** Runs the given jobs (skipping paused and finished ones) until each is done, failed, paused or cancelled. */
   async run(jobIds: readonly number[]): Promise<JobOutcome[]> {
+    const pausedUntilMs = this.activeTimedPause();
+    if (pausedUntilMs !== null) {
+      const message = `every upload is paused until ${new Date(pausedUntilMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}; \`hoist resume --all\` resumes now`;
+      return jobIds.map((jobId) => ({ jobId, state: 'paused', message }));
+    }
     const queue = [...jobIds];
     const outcomes: JobOutcome[] = [];
     const worker = async () => {
@@ -79,9 +109,10 @@ export class Scheduler {
     while (!signal.aborted) {
       const nowMs = this.deps.nowMs();
       for (const [id, untilMs] of busyUntilMs) if (untilMs <= nowMs) busyUntilMs.delete(id);
-      const free = this.deps.maxConcurrentFiles - active.size;
+      const pausedUntilMs = this.activeTimedPause();
+      const free = pausedUntilMs === null ? this.deps.maxConcurrentFiles - active.size : 0;
       const skip = new Set([...active.keys(), ...busyUntilMs.keys()]);
-      const runnable = free > 0 ? this.deps.store.jobs.nextRunnable(free, skip) : [];
+      const runnable = free > 0 ? this.deps.store.jobs.nextRunnable(free, skip, this.gate.heldDestinations()) : [];
       for (const job of runnable) {
         const run = this.runJob(job.id).then((outcome) => {
           if (outcome.state === 'busy') busyUntilMs.set(job.id, this.deps.nowMs() + LEASE_TTL_MS);
@@ -95,8 +126,9 @@ export class Scheduler {
           }),
         );
       }
+      const nextLookMs = pausedUntilMs === null ? lookEveryMs : Math.min(lookEveryMs, Math.max(0, pausedUntilMs - this.deps.nowMs()));
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, lookEveryMs);
+        const timer = setTimeout(done, nextLookMs);
         const onAbort = () => done();
         signal.addEventListener('abort', onAbort, { once: true });
         this.wakeUp = done;
@@ -119,6 +151,32 @@ export class Scheduler {
   }
 
   private wakeUp: (() => void) | undefined;
+
+  /**
+   * Pauses every upload until then (a timed pause; it survives restarts): the jobs it pauses resume when it ends, and
+   * nothing starts meanwhile. Returns the ids it paused.
+   */
+  pauseAllUntil(untilMs: number): number[] {
+    const paused = startTimedPause(this.deps.store, untilMs, this.deps.nowMs());
+    for (const id of paused) this.running.get(id)?.abort(new PauseRequested());
+    return paused;
+  }
+
+  /** Ends a timed pause now ("Resume all"); returns the ids it resumed. */
+  endTimedPause(): number[] {
+    const resumed = endTimedPause(this.deps.store, this.deps.nowMs());
+    this.wake();
+    return resumed;
+  }
+
+  /** The end of the timed pause in force, if any; one whose time has come is ended here. */
+  private activeTimedPause(): number | null {
+    const untilMs = timedPauseUntil(this.deps.store);
+    if (untilMs === null) return null;
+    if (untilMs > this.deps.nowMs()) return untilMs;
+    endTimedPause(this.deps.store, this.deps.nowMs());
+    return null;
+  }
 
   /** Persists the pause; a job running here stops at once, one running in another process within a poll interval. */
   pause(ids: readonly number[] | 'all'): number {
@@ -192,7 +250,7 @@ export class Scheduler {
   }
 
   private async attemptUntilSettled(job: JobRow, signal: AbortSignal): Promise<JobOutcome> {
-    const { store, events } = this.deps;
+    const { store } = this.deps;
     let protocol: UploadProtocol;
     try {
       protocol = await this.deps.protocolFor(job);
@@ -203,77 +261,19 @@ export class Scheduler {
       store.jobs.setState(job.id, 'failed', this.deps.nowMs(), { code, message: failure.reason });
       return this.settle(job.id, 'failed', failure.reason);
     }
-    const counters: RetryCounters = { attempts: 0, rateLimited: 0, sessionRestarts: 0 };
-    let authRefreshes = 0;
-    let progressed = false;
-    const sink = (event: EngineEvent) => {
-      if (event.type === 'part-acked') progressed = true;
-      events(event);
-    };
-    for (;;) {
-      try {
-        await uploadFile({ store, files: this.deps.files, nowMs: this.deps.nowMs, events: sink }, job.id, protocol, signal);
+    const end = await attemptUntilSettled({ ...this.deps, gate: this.gate }, job, protocol, signal);
+    switch (end.kind) {
+      case 'done':
         return this.settle(job.id, 'done');
-      } catch (error) {
-        const stopped = await this.handleStop(job, protocol, error);
-        if (stopped) return stopped;
-        let failure = toFailure(error);
-        if (progressed) {
-          // Forward progress since the last failure: a flaky link (or an expired token) is not a dead one.
-          authRefreshes = 0;
-          counters.attempts = 0;
-          counters.rateLimited = 0;
-          progressed = false;
-        }
-        if (failure.kind === 'auth' && authRefreshes < 2) {
-          const refreshed = await this.tryRefresh(job);
-          if (refreshed === true) {
-            // An access token outlived by a long upload: refreshed, so retry now without counting a failure.
-            authRefreshes++;
-            events({ type: 'job-retrying', jobId: job.id, delayMs: 0, reason: `${failure.reason}; signed in again with the refresh token`, kind: 'auth' });
-            continue;
-          }
-          // "Sign in again with: hoist login NAME" says more than a bare 401.
-          if (refreshed instanceof HoistError) failure = { kind: 'auth', reason: refreshed.message };
-        }
-        if (failure.kind === 'rate-limited') counters.rateLimited++;
-        else if (failure.kind === 'session-expired') counters.sessionRestarts++;
-        else counters.attempts++;
-        const decision = decideRetry(failure, counters, this.deps.rand, this.deps.retryPolicy);
-        if (decision.action === 'give-up') {
-          const code = failure.kind === 'fatal' ? failure.code : failure.kind === 'auth' ? 'auth-failed' : 'retries-exhausted';
-          store.jobs.setState(job.id, 'failed', this.deps.nowMs(), { code, message: decision.reason });
-          return this.settle(job.id, 'failed', decision.reason);
-        }
-        if (decision.action === 'new-session') {
-          const session = store.sessions.openForJob(job.id);
-          if (session) store.sessions.setState(session.id, 'expired');
-          store.jobs.noteRestart(job.id, `${failure.reason}; started a new session`, this.deps.nowMs());
-          events({ type: 'job-restarted', jobId: job.id, reason: `${failure.reason}; starting a new session` });
-        } else {
-          events({ type: 'job-retrying', jobId: job.id, delayMs: decision.delayMs, reason: failure.reason, kind: failure.kind });
-        }
-        try {
-          await this.deps.sleep(decision.delayMs, signal);
-        } catch (stopError) {
-          const stoppedWhileWaiting = await this.handleStop(job, protocol, stopError);
-          if (stoppedWhileWaiting) return stoppedWhileWaiting;
-          throw stopError;
-        }
-      }
+      case 'failed':
+        store.jobs.setState(job.id, 'failed', this.deps.nowMs(), { code: end.code, message: end.message });
+        return this.settle(job.id, 'failed', end.message);
+      case 'stopped':
+        return this.handleStop(job, protocol, end.signal);
     }
   }
 
-  private async tryRefresh(job: JobRow): Promise<boolean | HoistError> {
-    try {
-      return (await this.deps.refreshCredentials?.(job)) ?? false;
-    } catch (error) {
-      return error instanceof HoistError ? error : false;
-    }
-  }
-
-  private async handleStop(job: JobRow, protocol: UploadProtocol, error: unknown): Promise<JobOutcome | undefined> {
-    if (!isStopSignal(error)) return undefined;
+  private async handleStop(job: JobRow, protocol: UploadProtocol, error: unknown): Promise<JobOutcome> {
     const { store } = this.deps;
     if (error instanceof CancelRequested) {
       await abortServerSession(store, job.id, protocol);
@@ -313,12 +313,4 @@ export async function abortServerSession(store: Store, jobId: number, protocol: 
   if (!session) return;
   await protocol.abort(handleOf(session), AbortSignal.timeout(30_000)).catch(() => undefined);
   store.sessions.setState(session.id, 'aborted');
-}
-
-function toFailure(error: unknown): Failure {
-  if (error instanceof UploadFailure) return error.failure;
-  // A file caught mid-change is worth another look once it settles; every other error of ours is final.
-  if (error instanceof HoistError && error.code === 'file-changed') return { kind: 'retry', reason: error.message };
-  if (error instanceof HoistError) return { kind: 'fatal', code: error.code, reason: error.message };
-  return { kind: 'fatal', code: 'internal', reason: `unexpected error: ${userMessage(error)}` };
 }

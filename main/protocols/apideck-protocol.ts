@@ -263,5 +263,5 @@ export class ApideckProtocol implements UploadProtocol {
 }
 
 function malformed(status: number, what: string, detail: string): UploadFailure {
-  return new UploadFailure({ kind: 'retry', reason: `Apideck sent a malformed ${what} (HTTP ${status}: ${detail})` });
+  return new UploadFailure({ kind: 'malformed', reason: `Apideck sent a malformed ${what} (HTTP ${status}: ${detail})` });
 }

@@ -110,7 +110,7 @@ export function parseReply<T extends z.ZodTypeAny>(reply: HttpReply, schema: T, 
 }
 
 export function malformed(reply: HttpReply, what: string, detail: string): UploadFailure {
-  return new UploadFailure({ kind: 'retry', reason: `Box sent a malformed ${what} (HTTP ${reply.status}: ${detail})` });
+  return new UploadFailure({ kind: 'malformed', reason: `Box sent a malformed ${what} (HTTP ${reply.status}: ${detail})` });
 }
 
 export function parseExpiry(text: string | undefined): number | null {

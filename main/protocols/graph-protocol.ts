@@ -171,5 +171,5 @@ function hasNextExpected(reply: HttpReply): boolean {
 }
 
 function malformed(reply: HttpReply, what: string, detail: string): UploadFailure {
-  return new UploadFailure({ kind: 'retry', reason: `the server sent a malformed ${what} (HTTP ${reply.status}: ${detail})` });
+  return new UploadFailure({ kind: 'malformed', reason: `the server sent a malformed ${what} (HTTP ${reply.status}: ${detail})` });
 }

@@ -1,4 +1,4 @@
-import { UploadFailure, classifyStatus, parseRetryAfterMs, type Failure } from '../domain/failure.js';
+import { UploadFailure, classifyStatus, parseRetryAfterMs, type Failure, type NetworkTarget } from '../domain/failure.js';
 import { HoistError } from '../domain/hoist-error.js';
 
 /** What the SDK threw, reduced to the facts classification needs (the SDK's exceptions are duck-typed on purpose). */
@@ -19,6 +19,8 @@ export interface S3ErrorContext {
   bucket: string;
   /** Where the bucket lives, for messages: the custom endpoint or "AWS (region)". */
   where: string;
+  /** The server a failed connection went to (what the scheduler probes to tell an outage from a hiccup). */
+  target?: NetworkTarget;
   /** Random in [0, 1): the wait after a SlowDown without Retry-After is spread over 1–5 s. */
   rand: () => number;
   nowMs: number;
@@ -65,7 +67,7 @@ export function s3ErrorFacts(error: unknown, nowMs: number): S3ErrorFacts {
 export function classifyS3(facts: S3ErrorFacts, ctx: S3ErrorContext): Failure {
   const { code, status } = facts;
   const reason = `${ctx.doing}: ${status !== undefined ? `HTTP ${status} ` : ''}${code}${facts.message && facts.message !== code ? ` – ${facts.message}` : ''}`;
-  if (facts.isUnreadableReply) return { kind: 'retry', reason: `${ctx.doing}: the server sent a malformed reply (HTTP ${status}: ${facts.message})` };
+  if (facts.isUnreadableReply) return { kind: 'malformed', reason: `${ctx.doing}: the server sent a malformed reply (HTTP ${status}: ${facts.message})` };
   if (code === 'NoSuchBucket') {
     return { kind: 'fatal', code: 'no-such-bucket', reason: `The bucket "${ctx.bucket}" does not exist at ${ctx.where}: check the destination's bucket name, region and endpoint (${reason}).` };
   }
@@ -82,7 +84,9 @@ export function classifyS3(facts: S3ErrorFacts, ctx: S3ErrorContext): Failure {
     return { kind: 'fatal', code: 'wrong-region', reason: `${reason} (the bucket "${ctx.bucket}" is in another region than the destination says)` };
   }
   if (code === 'EntityTooLarge') return { kind: 'fatal', code: 'file-too-large', reason: `${reason} (the file is larger than S3 accepts in one request)` };
-  if (status === undefined) return { kind: 'retry', reason: `network error talking to ${ctx.where} while ${ctx.doing}: ${code}${facts.message && facts.message !== code ? ` (${facts.message})` : ''}` };
+  if (status === undefined) {
+    return { kind: 'retry', reason: `network error talking to ${ctx.where} while ${ctx.doing}: ${code}${facts.message && facts.message !== code ? ` (${facts.message})` : ''}`, network: ctx.target };
+  }
   return classifyStatus(status, facts.retryAfterMs, reason);
 }
 

@@ -19,6 +19,8 @@ import { collectAbandoned, type AbandonedCleanup, type AbandonedUpload } from '.
 import { proxyRefused } from './proxy-failures.js';
 import { defaultProxyRoutes, type ProxyRoutes } from './proxy-routes.js';
 import { agentsPerScheme } from './proxy-scheme-agents.js';
+import { StallWatch, pacedPieces } from './stall-watch.js';
+import { defaultTransferSettings, type TransferSettings } from './transfer-settings.js';
 import { hasS3Code, s3ErrorFacts, toS3Error } from './s3-errors.js';
 import { S3_MAX_OBJECT_BYTES, S3_MIN_PART_BYTES, chooseS3PartSizeBytes } from './s3-part-size.js';
 import { MalformedListing, firstMissingPart, listAllParts, receivedFromParts, type S3ListedPart, type S3PartReply } from './s3-parts.js';
@@ -47,6 +49,8 @@ export interface S3Config {
   sendContentMd5?: boolean;
   /** Which proxy requests take. Default: the app's environment. */
   proxies?: ProxyRoutes;
+  /** Bandwidth limit and stall timeout of part bodies. Default: the process's (`useTransferSettings`), read per request. */
+  transfer?: TransferSettings;
 }
 
 export interface S3ProtocolDeps {
@@ -298,36 +302,50 @@ export class S3Protocol implements UploadProtocol {
   }
 
   /**
-   * Sends a request whose body is `data`, streamed (the SDK pipes it; ContentLength gives the length up front). When
-   * reading the file fails mid-request, the request is cancelled and the file's error (file changed, unreadable) thrown.
+   * Sends a request whose body is `data`, streamed (the SDK pipes it; ContentLength gives the length up front) through
+   * the bandwidth limit, watched for stalls: no piece taken for the stall timeout (limiter waits excepted) cancels the
+   * request as a `retry`. The SDK's own signing, ETag and error handling are untouched. When reading the file fails
+   * mid-request, the request is cancelled and the file's error (file changed, unreadable) thrown.
    */
   private async streamed<T>(
     doing: string,
     signal: AbortSignal,
     data: AsyncIterable<Uint8Array>,
     sizeBytes: number,
-    send: (body: Readable | Buffer, abortSignal: AbortSignal, contentMd5: string | undefined) => Promise<T>,
+    send: (body: Readable, abortSignal: AbortSignal, contentMd5: string | undefined) => Promise<T>,
   ): Promise<T> {
+    let source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = data;
+    let contentMd5: string | undefined;
     if (this.config.sendContentMd5) {
-      const body = await readAll(data, sizeBytes);
-      return this.call(doing, signal, (abortSignal) => send(body, abortSignal, createHash('md5').update(body).digest('base64')));
+      const whole = await readAll(data, sizeBytes);
+      contentMd5 = createHash('md5').update(whole).digest('base64');
+      source = [whole];
     }
-    const body = Readable.from(data, { objectMode: false });
+    const transfer = this.config.transfer ?? defaultTransferSettings();
     const controller = new AbortController();
     const stop = () => controller.abort(signal.reason);
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
+    let stalled: UploadFailure | undefined;
+    const watch = new StallWatch(transfer.stallTimeoutMs, () => {
+      const where = this.config.endpoint ? hostOf(this.config.endpoint) : `AWS S3 (${this.config.region})`;
+      stalled = new UploadFailure({ kind: 'retry', reason: `${doing}: no data moved for ${transfer.stallTimeoutMs / 1000} s (stalled) talking to ${where}` });
+      controller.abort(stalled);
+    });
+    const body = Readable.from(pacedPieces(source, transfer.pacer, controller.signal, watch), { objectMode: false });
     let sourceError: unknown;
     body.once('error', (error) => {
       sourceError = error;
       controller.abort(error);
     });
     try {
-      return await send(body, controller.signal, undefined);
+      return await send(body, controller.signal, contentMd5);
     } catch (error) {
+      if (stalled && !signal.aborted) throw stalled;
       if (sourceError !== undefined && !signal.aborted) throw sourceError;
       throw this.error(error, doing, signal);
     } finally {
+      watch.stop();
       signal.removeEventListener('abort', stop);
       body.destroy();
     }
@@ -346,7 +364,9 @@ export class S3Protocol implements UploadProtocol {
     const proxyHost = this.config.endpoint && this.proxies.proxyHostFor(this.config.endpoint);
     if (proxyHost && !signal.aborted && s3ErrorFacts(error, 0).status === 407) return proxyRefused(proxyHost, 407);
     const where = this.config.endpoint ? hostOf(this.config.endpoint) : `AWS S3 (${this.config.region})`;
-    return toS3Error(error, signal, { doing, bucket: this.config.bucket, where, rand: this.rand }, this.nowMs());
+    const server = new URL(this.config.endpoint ?? `https://s3.${this.config.region}.amazonaws.com`);
+    const target = { host: server.hostname, port: Number(server.port) || (server.protocol === 'https:' ? 443 : 80) };
+    return toS3Error(error, signal, { doing, bucket: this.config.bucket, where, target, rand: this.rand }, this.nowMs());
   }
 
   private keyFor(remotePath: string): string {
@@ -396,5 +416,5 @@ function hostOf(endpoint: string): string {
 }
 
 function malformed(doing: string, detail: string): UploadFailure {
-  return new UploadFailure({ kind: 'retry', reason: `${doing}: the server sent a malformed reply (${detail})` });
+  return new UploadFailure({ kind: 'malformed', reason: `${doing}: the server sent a malformed reply (${detail})` });
 }

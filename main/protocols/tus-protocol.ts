@@ -264,7 +264,7 @@ function tooLarge(sizeBytes: number, maxBytes: number): UploadFailure {
 }
 
 function malformed(reply: HttpReply, what: string, detail: string): UploadFailure {
-  return new UploadFailure({ kind: 'retry', reason: `the tus server sent a malformed ${what} (HTTP ${reply.status}: ${detail})` });
+  return new UploadFailure({ kind: 'malformed', reason: `the tus server sent a malformed ${what} (HTTP ${reply.status}: ${detail})` });
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -132,10 +132,13 @@ export class JobsRepo {
   }
 
   /** The oldest runnable jobs, at most `limit` (the daemon's queue can hold a whole folder tree). */
-  nextRunnable(limit: number, excludeIds: ReadonlySet<number>): JobRow[] {
+  nextRunnable(limit: number, excludeIds: ReadonlySet<number>, excludeDestinations: ReadonlySet<number> = new Set()): JobRow[] {
     const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id LIMIT ?`)
-      .all(limit + excludeIds.size) as JobRaw[];
+      .prepare(
+        `SELECT * FROM jobs WHERE state IN ('queued', 'running')
+           AND destination_id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`,
+      )
+      .all(JSON.stringify([...excludeDestinations]), limit + excludeIds.size) as JobRaw[];
     return rows.map(toJobRow).filter((j) => !excludeIds.has(j.id)).slice(0, limit);
   }
 
@@ -172,6 +175,15 @@ export class JobsRepo {
              updated_at_ms = ? WHERE state IN (${states}) ${where} RETURNING id`,
         )
         .all(nowMs, ...args) as { id: number }[]
+    ).map((r) => r.id);
+  }
+
+  /** The jobs a timed pause paused (paused_until_ms set) become runnable again; returns their ids. */
+  resumeTimedPaused(nowMs: number): number[] {
+    return (
+      this.db
+        .prepare(`UPDATE jobs SET state = 'queued', paused_until_ms = NULL, updated_at_ms = ? WHERE state = 'paused' AND paused_until_ms IS NOT NULL RETURNING id`)
+        .all(nowMs) as { id: number }[]
     ).map((r) => r.id);
   }
 

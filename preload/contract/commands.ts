@@ -39,7 +39,12 @@ export interface HoistCommands {
   addFiles(paths: string[], destination?: string, remoteDir?: string): Promise<AddFilesResult>;
   /** Pauses jobs; the pause persists across restarts. Resolves with how many changed. */
   pauseJobs(target: JobTarget): Promise<number>;
-  /** Resumes paused jobs. Resolves with how many changed. */
+  /**
+   * Pauses every upload for a while ("pause for 2 hours"; it survives restarts): nothing starts meanwhile, and the jobs
+   * it paused resume when it ends. Resolves with how many it paused.
+   */
+  pauseAllFor(durationMs: number): Promise<number>;
+  /** Resumes paused jobs ('all' also ends a timed pause). Resolves with how many changed. */
   resumeJobs(target: JobTarget): Promise<number>;
   /** Cancels jobs and discards what the server holds of them. Resolves with how many changed. */
   cancelJobs(target: JobTarget): Promise<number>;
@@ -85,6 +90,7 @@ export const COMMAND_NAMES = [
   'releaseParts',
   'addFiles',
   'pauseJobs',
+  'pauseAllFor',
   'resumeJobs',
   'cancelJobs',
   'retryJobs',

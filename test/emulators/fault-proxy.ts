@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { FaultInjector, ThroughputCap, sendEarlyFault } from './faults.js';
 
 export interface ProxiedRequest {
@@ -9,30 +9,57 @@ export interface ProxiedRequest {
   status: number;
   bodyBytes: number;
   headers: Record<string, string | string[] | undefined>;
+  /** When the request arrived, and when its first body byte did (ms since epoch). */
+  atMs: number;
+  firstByteAtMs?: number;
 }
 
 /**
- * Puts fault injection and a throughput cap in front of a real server (the @tus/server receiver), so the same faults
- * the emulators produce can be aimed at it. `opOf` names each request for fault rules.
+ * Puts fault injection, a throughput cap and outages in front of any server (the emulators, the @tus/server receiver),
+ * so the same faults can be aimed at every protocol. `opOf` names each request for fault rules. Absolute URLs the
+ * server hands out (Location headers, Graph's `uploadUrl` and Box's `session_endpoints` in JSON bodies) are rewritten
+ * to the proxy, so clients keep coming back through it.
  */
 export class FaultProxy {
   readonly faults = new FaultInjector();
   readonly requests: ProxiedRequest[] = [];
   private readonly cap = new ThroughputCap(undefined);
   private readonly server = createServer((req, res) => this.handle(req, res));
+  private readonly sockets = new Set<Socket>();
   private upstreamPort = 0;
+  private listenPort = 0;
 
   private constructor(private readonly opOf: (req: IncomingMessage) => string) {}
 
   static async start(upstreamUrl: string, opOf: (req: IncomingMessage) => string): Promise<FaultProxy> {
     const proxy = new FaultProxy(opOf);
     proxy.upstreamPort = Number(new URL(upstreamUrl).port);
+    proxy.server.on('connection', (socket) => {
+      proxy.sockets.add(socket);
+      socket.on('close', () => proxy.sockets.delete(socket));
+    });
     await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    proxy.listenPort = (proxy.server.address() as AddressInfo).port;
     return proxy;
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.listenPort;
+  }
+
+  /**
+   * An outage: connections in flight are reset and new ones refused (the port stops listening) until `networkUp`.
+   * Resolves once the listener is closed.
+   */
+  networkDown(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.resetAndDestroy();
+    return closed;
+  }
+
+  /** The outage ends: the same port listens again. */
+  networkUp(): Promise<void> {
+    return new Promise((resolve) => this.server.listen(this.listenPort, '127.0.0.1', () => resolve()));
   }
 
   setThroughput(bytesPerSec: number | undefined): void {
@@ -46,7 +73,7 @@ export class FaultProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const op = this.opOf(req);
-    const record: ProxiedRequest = { op, method: req.method ?? '', path: req.url ?? '', status: 0, bodyBytes: 0, headers: {} };
+    const record: ProxiedRequest = { op, method: req.method ?? '', path: req.url ?? '', status: 0, bodyBytes: 0, headers: {}, atMs: Date.now() };
     this.requests.push(record);
     const action = this.faults.take(op);
     if (sendEarlyFault(action, req, res, (status) => ({ error: `injected ${status}` }))) {
@@ -70,12 +97,24 @@ export class FaultProxy {
           const headers = { ...reply.headers };
           // Location headers name the upstream; clients must come back through the proxy.
           if (typeof headers.location === 'string') headers.location = headers.location.replace(`:${this.upstreamPort}`, `:${this.port}`);
-          res.writeHead(reply.statusCode ?? 502, headers);
-          reply.pipe(res);
+          if (!String(headers['content-type'] ?? '').includes('json')) {
+            res.writeHead(reply.statusCode ?? 502, headers);
+            reply.pipe(res);
+            return;
+          }
+          // Small JSON replies: URLs in them (uploadUrl, session_endpoints) must lead back through the proxy too.
+          const chunks: Buffer[] = [];
+          reply.on('data', (chunk: Buffer) => chunks.push(chunk));
+          reply.on('end', () => {
+            const body = Buffer.from(Buffer.concat(chunks).toString('utf8').replaceAll(`127.0.0.1:${this.upstreamPort}`, `127.0.0.1:${this.port}`));
+            delete headers['transfer-encoding'];
+            res.writeHead(reply.statusCode ?? 502, { ...headers, 'content-length': String(body.length) }).end(body);
+          });
         },
       );
       upstream.on('error', () => res.destroy());
       req.on('data', (chunk: Buffer) => {
+        record.firstByteAtMs ??= Date.now();
         record.bodyBytes += chunk.length;
         const waitMs = this.cap.reserve(chunk.length, Date.now());
         if (waitMs > 0) {

@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { FaultInjector, sendEarlyFault, ThroughputCap } from './faults.js';
+import { FaultInjector, sendEarlyFault, ThroughputCap, type ByteArrival } from './faults.js';
 import { drainBody, readJsonBody } from './graph-body.js';
 import { benchSink, simpleUpload } from './graph-content.js';
 import { GraphDrive, parseConflictBehavior, type ConflictBehavior } from './graph-drive.js';
@@ -68,6 +68,9 @@ export interface GraphRequestRecord {
   status: number;
   hadAuthorization: boolean;
   bodyBytes: number;
+  /** When the request arrived and when it was answered (ms since epoch). */
+  startedAtMs: number;
+  endedAtMs: number;
 }
 
 export interface GraphSessionInfo {
@@ -197,6 +200,11 @@ export class GraphEmulator {
     this.cap.bytesPerSec = bytesPerSec;
   }
 
+  /** From now on, records when body bytes are read (every request); the returned array keeps filling. */
+  recordArrivals(): ByteArrival[] {
+    return this.cap.recordArrivals();
+  }
+
   /** The previous token keeps answering 401, as an expired one ("Lifetime validation failed"). */
   setAccessToken(token: string): void {
     if (token !== this.accessToken) this.retiredTokens.add(this.accessToken);
@@ -262,6 +270,7 @@ export class GraphEmulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAtMs = Date.now();
     // A client dropping the connection must never crash the emulator through an unhandled 'error' event.
     req.on('error', () => {});
     res.on('error', () => {});
@@ -306,6 +315,8 @@ export class GraphEmulator {
         status: res.headersSent ? res.statusCode : 0,
         hadAuthorization: req.headers.authorization !== undefined,
         bodyBytes: ctx.bodyBytes,
+        startedAtMs,
+        endedAtMs: Date.now(),
       });
     }
   }

@@ -118,6 +118,13 @@ describe('the bridge over the WebSocket transport of hoist serve', () => {
     expect(stateOf(ids.queued!)).toBe('paused');
     await client.waitForEvent((e) => e.name === 'jobsChanged' && e.payload.jobs.some((j) => j.id === ids.queued && j.state === 'paused'));
     expect(await call('resumeJobs', [ids.queued!])).toBe(1);
+    expect(await call('pauseAllFor', 2 * 3_600_000)).toBe(2);
+    expect(ctx.store.jobs.get(ids.queued)).toMatchObject({ state: 'paused', pausedUntilMs: expect.any(Number) });
+    await client.waitForEvent((e) => e.name === 'appStateChanged' && e.payload.pausedUntilMs !== null);
+    // Resume all ends the timed pause and resumes what was paused by hand too.
+    expect(await call('resumeJobs', 'all')).toBe(3);
+    expect(ctx.store.jobs.get(ids.queued)).toMatchObject({ state: 'queued', pausedUntilMs: null });
+    expect(await call('pauseJobs', [ids.paused])).toBe(1);
     expect(stateOf(ids.queued!)).toBe('queued');
 
     expect(await call('retryJobs', { cause: 'signed-out' })).toBe(1);
@@ -184,6 +191,8 @@ describe('the bridge over the WebSocket transport of hoist serve', () => {
       ['pauseJobs', ['everything']],
       ['pauseJobs', [[0]]],
       ['resumeJobs', [[ids.queued, 'x']]],
+      ['pauseAllFor', [-5]],
+      ['pauseAllFor', ['2h']],
       ['cancelJobs', [{ all: true }]],
       ['retryJobs', [{ cause: 'gremlins' }]],
       ['clearFinished', ['now']],

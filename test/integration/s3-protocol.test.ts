@@ -483,7 +483,7 @@ describe('S3 error classification', () => {
     expect(classify(sdkError('PermanentRedirect', 301))).toMatchObject({ kind: 'fatal', code: 'wrong-region' });
     expect(classify(sdkError('InvalidArgument', 400))).toMatchObject({ kind: 'fatal', code: 'http-400' });
     const unreadable = Object.assign(new Error('char 0 is not expected.\n  Deserialization error: …'), { $response: { statusCode: 200, headers: {} } });
-    expect(classify(unreadable)).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/malformed reply \(HTTP 200: char 0 is not expected\.\)/) });
+    expect(classify(unreadable)).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/malformed reply \(HTTP 200: char 0 is not expected\.\)/) });
     expect(new UploadFailure(classify(sdkError('SlowDown', 503))).failure.kind).toBe('rate-limited');
   });
 });

@@ -236,4 +236,32 @@ describe('event hub: coalesced deltas for the windows', () => {
     hub.flush();
     expect(named(c.batches.at(-1), 'warningsChanged')[0]!.warnings).toEqual([]);
   });
+
+  it('shows a destination waiting for the network, or rate limited, on every job of it, and in the app state', () => {
+    const { job } = runningJob('film.mov');
+    const queued = newJob('next.mov');
+    makeHub();
+    const c = client();
+    hub.attach(c);
+    hub.flush();
+    live.onEvent({ type: 'destination-waiting', destinationId: destId, sinceMs: clock.now - 1000 }, clock.now);
+    hub.markDestination(destId);
+    hub.flush();
+    const changed = named(c.batches.at(-1), 'jobsChanged')[0]!.jobs;
+    expect(changed.map((j) => [j.id, j.activity])).toEqual([
+      [job.id, { kind: 'waiting-network', sinceMs: clock.now - 1000 }],
+      [queued.id, { kind: 'waiting-network', sinceMs: clock.now - 1000 }],
+    ]);
+    expect(named(c.batches.at(-1), 'appStateChanged')[0]).toMatchObject({ kind: 'waiting-network', waitingNetwork: [{ destination: 'od', sinceMs: clock.now - 1000 }] });
+
+    live.onEvent({ type: 'destination-online', destinationId: destId }, clock.now);
+    live.onEvent({ type: 'destination-rate-limited', destinationId: destId, untilMs: clock.now + 42_000 }, clock.now);
+    hub.markDestination(destId);
+    hub.flush();
+    expect(hub.view(queued.id)?.activity).toEqual({ kind: 'rate-limited', untilMs: clock.now + 42_000 });
+    expect(hub.appState()).toMatchObject({ kind: 'rate-limited', rateLimited: [{ destination: 'od', untilMs: clock.now + 42_000 }] });
+    clock.now += 43_000;
+    hub.flush();
+    expect(named(c.batches.at(-1), 'jobsChanged')[0]!.jobs.find((j) => j.id === queued.id)?.activity).toEqual({ kind: 'none' });
+  });
 });

@@ -2,6 +2,8 @@ import type { EngineEvent } from '../../engine/engine-events.js';
 import type { Store } from '../../store/store.js';
 import type { WatchEvent } from '../../watch/watch-events.js';
 
+const destinationName = (store: Store, id: number) => store.destinations.byId(id)?.name ?? `destination ${id}`;
+
 /** One line per event worth a line in the daemon's log; undefined for the rest (progress, routine status). */
 export function describeServeEvent(store: Store, event: EngineEvent | WatchEvent): string | undefined {
   switch (event.type) {
@@ -36,9 +38,16 @@ export function describeServeEvent(store: Store, event: EngineEvent | WatchEvent
       return `[watch ${event.watchId}] ${event.relPath} is still changing after ${Math.round(event.waitedMs / 1000)} s; it is uploaded once it has settled`;
     case 'watch-warning':
       return `[watch ${event.watchId}] ${event.message}`;
+    case 'destination-waiting':
+      return `${destinationName(store, event.destinationId)}: waiting for the network (its server does not answer); uploads resume when it does`;
+    case 'destination-online':
+      return `${destinationName(store, event.destinationId)}: the network is back; uploads resume`;
+    case 'destination-rate-limited':
+      return `${destinationName(store, event.destinationId)}: the server asked Hoist to wait until ${new Date(event.untilMs).toLocaleTimeString()}`;
     case 'job-started':
     case 'bytes-sent':
     case 'part-acked':
+    case 'part-failed':
     case 'job-restarted':
     case 'job-retrying':
       return undefined;
