@@ -1,10 +1,11 @@
 import { request as httpRequestRaw, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequestRaw } from 'node:https';
 import type { Socket } from 'node:net';
-import { returnChunk } from '../domain/chunk-lease.js';
-import { UploadFailure, parseRetryAfterMs } from '../domain/failure.js';
+import { UploadFailure, parseRetryAfterMs, type NetworkTarget } from '../domain/failure.js';
 import { proxyRefused } from './proxy-failures.js';
 import { defaultProxyRoutes, type ProxyRoutes, type Route } from './proxy-routes.js';
+import { writeBody } from './body-writer.js';
+import { defaultTransferSettings, type TransferSettings } from './transfer-settings.js';
 
 export interface HttpReply {
   status: number;
@@ -20,20 +21,24 @@ export interface HttpRequestInit {
   signal: AbortSignal;
   /** Which proxy, if any, the request goes through. Default: the environment the app was started with. */
   proxies?: ProxyRoutes;
+  /** Bandwidth limit and stall timeout. Default: the process's (`useTransferSettings`). */
+  transfer?: TransferSettings;
 }
 
 // Replies we parse are small JSON documents; anything larger is not a reply we understand.
 const MAX_REPLY_BYTES = 4 * 1024 * 1024;
-/** No byte in either direction for this long (connecting, waiting for headers, a stalled body) ends the request. */
-const IDLE_TIMEOUT_MS = 120_000;
 
 // Node's own HTTP client; the keep-alive agents (direct, or one pair per proxy) live in proxy-agents.ts.
 
 /** Errors raised by the body's source (the local file), passed through unchanged rather than called network errors. */
 const bodyErrors = new WeakSet<object>();
 
-class RequestTimeout extends Error {
+/** No byte moved either way for the stall timeout (connecting, sending, waiting for or reading the reply). */
+class StallTimeout extends Error {
   readonly code = 'ETIMEDOUT';
+  constructor(readonly stallMs: number) {
+    super(`no data moved for ${stallMs / 1000} s`);
+  }
 }
 
 /**
@@ -57,7 +62,10 @@ export async function httpRequest(url: string, init: HttpRequestInit): Promise<H
     const code = (error as { code?: string }).code;
     const host = safeHost(url);
     const via = route?.proxyHost === undefined ? '' : ` through the proxy ${route.proxyHost}`;
-    throw new UploadFailure({ kind: 'retry', reason: `network error talking to ${host}${via}: ${code ?? (error as Error).message}` });
+    if (error instanceof StallTimeout) {
+      throw new UploadFailure({ kind: 'retry', reason: `no data moved for ${error.stallMs / 1000} s (stalled) talking to ${host}${via}`, network: networkTarget(url, route) });
+    }
+    throw new UploadFailure({ kind: 'retry', reason: `network error talking to ${host}${via}: ${code ?? (error as Error).message}`, network: networkTarget(url, route) });
   }
 }
 
@@ -68,16 +76,23 @@ function exchange(parsed: URL, route: Route, init: HttpRequestInit): Promise<Htt
   const body = init.body;
   const isFixedBody = typeof body === 'string' || Buffer.isBuffer(body);
   if (isFixedBody && !hasHeader(headers, 'content-length')) headers['content-length'] = String(Buffer.byteLength(body));
+  const transfer = init.transfer ?? defaultTransferSettings();
+  const stallMs = transfer.stallTimeoutMs;
+  // Parts read into memory (Box, Apideck) go out in paced slices under a limit, in one write without (the fast path).
+  // String bodies are small control messages (JSON, forms) and never wait behind the limit.
+  const isPacedBuffer = Buffer.isBuffer(body) && transfer.pacer.sliceBytes() > 0;
 
   return new Promise<HttpReply>((resolve, reject) => {
     let isSettled = false;
     let hasResponse = false;
-    let isBodySent = body === undefined || isFixedBody;
+    let isBodySent = body === undefined || (isFixedBody && !isPacedBuffer);
+    let stalled: StallTimeout | undefined;
     const settle = (error: unknown, reply?: HttpReply): void => {
       if (isSettled) return;
       isSettled = true;
       init.signal.removeEventListener('abort', onAbort);
-      if (error) reject(error);
+      // A stall shows as whatever destroying the socket caused (a reset reply, a failed write): say it was a stall.
+      if (error) reject(stalled ?? error);
       else resolve(reply!);
     };
     const request: ClientRequest = (isHttps ? httpsRequestRaw : httpRequestRaw)(parsed, {
@@ -94,7 +109,11 @@ function exchange(parsed: URL, route: Route, init: HttpRequestInit): Promise<Htt
     };
     request.once('socket', guardSocket);
     init.signal.addEventListener('abort', onAbort, { once: true });
-    request.setTimeout(IDLE_TIMEOUT_MS, () => request.destroy(new RequestTimeout(`no reply for ${IDLE_TIMEOUT_MS / 1000} s`)));
+    request.on('timeout', () => {
+      stalled = new StallTimeout(stallMs);
+      request.destroy(stalled);
+    });
+    request.setTimeout(stallMs);
     // Once the reply has begun, a failing upload side (a server that stopped reading) no longer matters: its reply does.
     request.on('error', (error) => {
       if (!hasResponse) settle(error);
@@ -111,9 +130,17 @@ function exchange(parsed: URL, route: Route, init: HttpRequestInit): Promise<Htt
       );
     });
     if (body === undefined) request.end();
-    else if (isFixedBody) request.end(body);
+    else if (isFixedBody && !isPacedBuffer) request.end(body);
     else {
-      writeStream(request, body, () => isSettled).then(
+      const pacing = {
+        pacer: transfer.pacer,
+        signal: init.signal,
+        // The socket's inactivity timer is the stall timer: off while we wait for the limiter, rearmed after.
+        onWait: (isWaiting: boolean) => {
+          if (!request.destroyed) request.setTimeout(isWaiting ? 0 : stallMs);
+        },
+      };
+      writeBody(request, isPacedBuffer ? [body as Buffer] : (body as AsyncIterable<Uint8Array>), () => isSettled, pacing).then(
         () => {
           isBodySent = true;
         },
@@ -153,29 +180,6 @@ function guardSocket(socket: Socket): void {
   socket.on('error', () => undefined);
 }
 
-async function writeStream(request: ClientRequest, body: AsyncIterable<Uint8Array>, isSettled: () => boolean): Promise<void> {
-  for await (const chunk of body) {
-    if (isSettled() || request.destroyed) return;
-    // Once the socket has the bytes, a lent read buffer can be reused for the next chunk.
-    if (!request.write(chunk, () => returnChunk(chunk))) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          request.off('drain', done);
-          request.off('close', done);
-          resolve();
-        };
-        request.on('drain', done);
-        request.on('close', done);
-      });
-    }
-  }
-  if (isSettled() || request.destroyed) return;
-  await new Promise<void>((resolve) => {
-    request.once('close', resolve);
-    request.end(resolve);
-  });
-}
-
 /** Collects a (small) reply with plain stream events: an async iterator cost 0.3-0.4 ms per reply, measured. */
 function readReply(res: IncomingMessage): Promise<HttpReply> {
   return new Promise<HttpReply>((resolve, reject) => {
@@ -208,6 +212,17 @@ function readReply(res: IncomingMessage): Promise<HttpReply> {
 
 function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((key) => key.toLowerCase() === name);
+}
+
+/** The first hop of a request that failed: the proxy when there is one, else the server. */
+function networkTarget(url: string, route: Route | undefined): NetworkTarget | undefined {
+  try {
+    const first = new URL(route?.proxyHost !== undefined ? `http://${route.proxyHost}` : url);
+    const port = Number(first.port) || (first.protocol === 'https:' ? 443 : 80);
+    return { host: first.hostname.replace(/^\[|\]$/g, ''), port };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Host only: upload URLs carry credentials in their query, so they are never printed whole. */

@@ -19,7 +19,9 @@ export type FaultAction =
   /** Apply the request normally, then answer 200 with a body that is not JSON. */
   | { type: 'malformed-json' }
   /** Hold the request this long before handling it. */
-  | { type: 'delay'; ms: number };
+  | { type: 'delay'; ms: number }
+  /** Read this many body bytes (default 0), then stop reading and never answer: the client sees no progress at all. */
+  | { type: 'stall'; afterBytes?: number };
 
 export interface FaultRule {
   /** Operation name as the emulator reports it; '*' matches every operation. */
@@ -95,6 +97,18 @@ export function sendEarlyFault(
       req.on('end', () => req.socket.destroy());
       return true;
     }
+    case 'stall': {
+      const afterBytes = action.afterBytes ?? 0;
+      let seen = 0;
+      if (afterBytes <= 0) req.pause();
+      else {
+        req.on('data', (chunk: Buffer) => {
+          seen += chunk.length;
+          if (seen >= afterBytes) req.pause();
+        });
+      }
+      return true;
+    }
     case 'apply-then-fail':
     case 'malformed-json':
     case 'delay':
@@ -102,13 +116,28 @@ export function sendEarlyFault(
   }
 }
 
+/** `bytes` of some request body were read at `atMs` (Date.now()). */
+export interface ByteArrival {
+  atMs: number;
+  bytes: number;
+}
+
 /** Caps the rate at which a request body is consumed (bytes per second), shared across all requests of one emulator. */
 export class ThroughputCap {
   private nextFreeMs = 0;
+  /** Every body chunk read since `recordArrivals` (rate assertions measured on the server side). */
+  private arrivals: ByteArrival[] | undefined;
   constructor(public bytesPerSec: number | undefined) {}
+
+  /** Starts a fresh record of body bytes as they are read; the returned array keeps filling. */
+  recordArrivals(): ByteArrival[] {
+    this.arrivals = [];
+    return this.arrivals;
+  }
 
   /** Delay (ms) to wait before accepting `bytes` more bytes. */
   reserve(bytes: number, nowMs: number): number {
+    this.arrivals?.push({ atMs: nowMs, bytes });
     if (!this.bytesPerSec) return 0;
     const start = Math.max(nowMs, this.nextFreeMs);
     this.nextFreeMs = start + (bytes / this.bytesPerSec) * 1000;

@@ -161,6 +161,8 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     // The client gave up while the request was held (pause, cancel): nothing reaches the server.
     if (isClientGone) return;
     if (action?.type === 'reset') return void req.socket.destroy();
+    // Stop reading (the body transform fills and pauses the socket; afterBytes is not honoured) and never answer.
+    if (action?.type === 'stall') return void (await new Promise((resolve) => res.once('close', resolve)));
     if (action?.type === 'reset-mid-body') {
       body.on('data', () => entry.bytesReceived >= action.afterBytes && req.socket.destroy());
       body.on('end', () => req.socket.destroy());

@@ -7,6 +7,9 @@ import { GetObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sd
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RetryPolicy } from '../../main/domain/backoff.js';
 import { UploadFailure } from '../../main/domain/failure.js';
+import { parseBandwidthLimit } from '../../main/domain/bandwidth-limit.js';
+import { BandwidthLimiter } from '../../main/engine/bandwidth-limiter.js';
+import type { BytePacer } from '../../main/protocols/transfer-settings.js';
 import type { JobOutcome } from '../../main/engine/scheduler.js';
 import { classifyS3, s3ErrorFacts } from '../../main/protocols/s3-errors.js';
 import { S3_MAX_OBJECT_BYTES, S3_MAX_PARTS, chooseS3PartSizeBytes } from '../../main/protocols/s3-part-size.js';
@@ -302,6 +305,34 @@ describe('S3 multipart uploads through the engine', () => {
     expect(reasons(r, 'job-retrying').some((m) => /network error talking to 127\.0\.0\.1:\d+ while sending part \d/.test(m))).toBe(true);
     expect(r.server.faults.fired.map((f) => f.action)).toEqual(['reset-mid-body', 'reset']);
     expect(r.server.bytesReceivedTotal()).toBeLessThanOrEqual(size + 4 * PART);
+  });
+
+  it('part bodies go through the bandwidth limit (the SDK still signs, sends and checks them)', async () => {
+    const limiter = new BandwidthLimiter();
+    limiter.setLimit(parseBandwidthLimit('8M'));
+    const r = await rig({ config: { transfer: { pacer: limiter, stallTimeoutMs: 60_000 } } });
+    const file = r.file('f.bin', 3 * PART);
+    const startedMs = Date.now();
+    await uploadOk(r, file, '/f.bin');
+    // 15 MiB at 8 MiB/s, less the quarter-second burst.
+    expect(Date.now() - startedMs).toBeGreaterThanOrEqual(1_600);
+    expect(r.server.bytesReceivedTotal()).toBe(3 * PART);
+  });
+
+  it('a part the server stops reading is abandoned after the stall timeout; a limiter wait longer than it is not a stall', async () => {
+    // Holds the first slice asked for 1.2 s (longer than the 1 s stall timeout), lets every other through.
+    let hasHeld = false;
+    const pacer: BytePacer = {
+      sliceBytes: () => MiB,
+      take: () => (hasHeld ? Promise.resolve() : ((hasHeld = true), new Promise((resolve) => setTimeout(resolve, 1_200)))),
+    };
+    const r = await rig({ config: { transfer: { pacer, stallTimeoutMs: 1_000 }, maxParallelParts: 1 } });
+    const file = r.file('f.bin', 2 * PART + 3);
+    r.server.faults.add({ op: 's3.part', nth: 2, action: { type: 'stall' } });
+    await uploadOk(r, file, '/f.bin');
+    expect(r.server.faults.fired.map((f) => f.action)).toEqual(['stall']);
+    expect(reasons(r, 'job-retrying')).toEqual([expect.stringMatching(/^sending part 2 \(bytes \d+-\d+\): no data moved for 1 s \(stalled\) talking to 127\.0\.0\.1:\d+$/)]);
+    expect(ops(r.server.requests, 's3.create')).toHaveLength(1);
   });
 
   it('malformed replies are retried and work the server did is not redone; a lost Complete reply is adopted', async () => {

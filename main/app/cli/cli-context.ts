@@ -11,6 +11,7 @@ import { defaultDataDir } from '../data-dir.js';
 import { protocolFor } from '../protocol-factory.js';
 import { SecretStore } from '../secret-store.js';
 import { sleepUnlessAborted } from '../../protocols/abortable-sleep.js';
+import { probeConnect } from '../../protocols/network-probe.js';
 import { ensureLocalDestination } from '../receive/local-default.js';
 import { credentialsFor, usesSignIn } from '../credentials/credentials-registry.js';
 import { useProxyEnv } from '../../protocols/proxy-routes.js';
@@ -60,6 +61,8 @@ export function makeScheduler(ctx: CliContext, events: EngineEventSink, maxConcu
     isHolderAlive: isProcessAlive,
     maxConcurrentFiles,
     retryPolicy: retryPolicyFrom(ctx.env),
+    // An outage is told from a failed request by whether the host answers a fresh connection within 3 s.
+    probe: (target, signal) => probeConnect(target, 3_000, signal),
     refreshCredentials: async (job) => {
       const dest = ctx.store.destinations.byId(job.destinationId);
       return dest !== undefined && usesSignIn(dest) ? credentialsFor(dest, ctx.secrets, ctx.env).forceRefresh() : false;

@@ -9,6 +9,8 @@ import { registerServeCommand } from './serve-command.js';
 import { registerWatchCommands } from './watch-commands.js';
 import { destAdd, destList, destRemove, SUPPORTED_PROVIDERS, type DestAddOptions } from './dest-commands.js';
 import { cancelJob, parseIds, pauseJobs, resumeJobs, status, uploadFiles, type RunResult } from './upload-commands.js';
+import { applyTransferOptions } from '../transfer-options.js';
+import { addTransferFlags, transferOptionsOf } from './transfer-flags.js';
 
 /** `hoist`: the command-line face of the engine. Wiring only: each command is a function of its own module. */
 function buildProgram(): Command {
@@ -62,17 +64,18 @@ function buildProgram(): Command {
 
   registerLoginCommand(program, ctx);
 
-  program
+  const upload = program
     .command('upload <files...>')
     .description('upload files; re-running the same command resumes where it stopped')
     .option('--dest <name>', 'destination name (see `hoist dest list`)', 'local')
     .option('--remote-dir <path>', 'folder at the destination (default: the root)')
     .option('--concurrency <n>', 'files uploaded at once (default 3)', parsePositiveInt)
     .option('--json', 'print a JSON summary instead of progress')
-    .option(WAIT_FLAGS, WAIT_HELP, parseWaitSeconds)
-    .action(async (files: string[], opts: { dest: string; remoteDir?: string; concurrency?: number; json?: boolean; wait?: number | true }) =>
-      finish(await uploadFiles(ctx(), files, { ...opts, json: Boolean(opts.json), waitSeconds: waitSecondsOf(opts.wait) })),
-    );
+    .option(WAIT_FLAGS, WAIT_HELP, parseWaitSeconds);
+  addTransferFlags(upload).action(async (files: string[], opts: UploadOpts) => {
+    applyTransferOptions(transferOptionsOf(opts));
+    finish(await uploadFiles(ctx(), files, { ...opts, json: Boolean(opts.json), waitSeconds: waitSecondsOf(opts.wait) }));
+  });
 
   program
     .command('status')
@@ -84,17 +87,20 @@ function buildProgram(): Command {
     .command('pause [id]')
     .description('pause an upload (or --all); it stays paused across restarts')
     .option('--all', 'every upload')
-    .action((id: string | undefined, opts: { all?: boolean }) => print(pauseJobs(ctx(), parseIds(id, opts.all))));
+    .option('--for <duration>', 'with --all: pause for a while (30m, 2h, 1h30m); only what this paused resumes afterwards')
+    .action((id: string | undefined, opts: { all?: boolean; for?: string }) => print(pauseJobs(ctx(), parseIds(id, opts.all), opts.for)));
 
-  program
+  const resume = program
     .command('resume [id]')
     .description('resume a paused or failed upload (or --all) and run it until done')
     .option('--all', 'every unfinished upload')
     .option('--json', 'print a JSON summary instead of progress')
-    .option(WAIT_FLAGS, WAIT_HELP, parseWaitSeconds)
-    .action(async (id: string | undefined, opts: { all?: boolean; json?: boolean; wait?: number | true }) =>
-      finish(await resumeJobs(ctx(), parseIds(id, opts.all), { json: Boolean(opts.json), waitSeconds: waitSecondsOf(opts.wait) })),
-    );
+    .option(WAIT_FLAGS, WAIT_HELP, parseWaitSeconds);
+  addTransferFlags(resume).action(async (id: string | undefined, opts: ResumeOpts) => {
+    const ids = parseIds(id, opts.all);
+    applyTransferOptions(transferOptionsOf(opts));
+    finish(await resumeJobs(ctx(), ids, { json: Boolean(opts.json), waitSeconds: waitSecondsOf(opts.wait) }));
+  });
 
   program
     .command('cancel <id>')
@@ -109,6 +115,13 @@ function buildProgram(): Command {
   registerServeCommand(program, ctx);
   return program;
 }
+
+interface TransferFlags {
+  bwlimit?: string;
+  stallTimeout?: number;
+}
+type UploadOpts = TransferFlags & { dest: string; remoteDir?: string; concurrency?: number; json?: boolean; wait?: number | true };
+type ResumeOpts = TransferFlags & { all?: boolean; json?: boolean; wait?: number | true };
 
 function parsePositiveInt(value: string): number {
   const n = Number(value);

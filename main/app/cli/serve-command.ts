@@ -6,6 +6,8 @@ import { DaemonRunning, runServe } from '../serve/run-serve.js';
 import { watchOptionsFrom } from '../../watch/watch-options.js';
 import type { CliContext } from './cli-context.js';
 import { openBrowser } from './open-browser.js';
+import { applyTransferOptions } from '../transfer-options.js';
+import { addTransferFlags, transferOptionsOf } from './transfer-flags.js';
 
 /** The built window and the package version, found from the bundle's place in the package (dist/cli or dist/main/...). */
 function packageRoot(): string {
@@ -23,7 +25,7 @@ export const DEFAULT_SERVE_PORT = 7325;
 
 /** `hoist serve`: the headless daemon (background sync of watched folders, every queued upload) and its window. */
 export function registerServeCommand(program: Command, ctx: () => CliContext): void {
-  program
+  const serve = program
     .command('serve')
     .description('run in the background: upload what changes in watched folders, and serve the window in a browser (Ctrl-C stops)')
     .option('--host <address>', 'address the window listens on', '127.0.0.1')
@@ -33,8 +35,10 @@ export function registerServeCommand(program: Command, ctx: () => CliContext): v
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1 || n > 64) throw new HoistError('invalid-argument', `expected a whole number from 1 to 64, got "${value}"`);
       return n;
-    })
-    .action(async (opts: { host: string; port: number; open?: boolean; concurrency?: number }) => {
+    });
+  addTransferFlags(serve)
+    .action(async (opts: { host: string; port: number; open?: boolean; concurrency?: number; bwlimit?: string; stallTimeout?: number }) => {
+      applyTransferOptions(transferOptionsOf(opts));
       const context = ctx();
       const controller = new AbortController();
       let signals = 0;

@@ -1,5 +1,7 @@
 import { HoistError } from '../../domain/hoist-error.js';
 import { queueFiles } from '../../engine/queue-files.js';
+import { endTimedPause, startTimedPause } from '../../engine/timed-pause.js';
+import { parseDuration } from '../../domain/duration.js';
 import { diskFileSource } from '../../engine/file-source.js';
 import { abortServerSession, type JobOutcome, type Scheduler } from '../../engine/scheduler.js';
 import { sleepUnlessAborted } from '../../protocols/abortable-sleep.js';
@@ -168,12 +170,23 @@ export function parseIds(id: string | undefined, all: boolean | undefined): numb
   return [n];
 }
 
-export function pauseJobs(ctx: CliContext, ids: number[] | 'all'): string {
+export function pauseJobs(ctx: CliContext, ids: number[] | 'all', forDuration?: string): string {
+  if (forDuration !== undefined) {
+    if (ids !== 'all') throw new HoistError('invalid-argument', '--for pauses every upload: use it with --all.');
+    const duration = parseDuration(forDuration);
+    if ('error' in duration) throw new HoistError('invalid-argument', `--for: ${duration.error}.`);
+    const untilMs = Date.now() + duration.ms;
+    const paused = startTimedPause(ctx.store, untilMs, Date.now());
+    const until = new Date(untilMs).toLocaleString([], { hour: '2-digit', minute: '2-digit', weekday: duration.ms >= 86_400_000 ? 'short' : undefined });
+    return `Paused every upload until ${until} (${paused.length} paused now; new ones wait too). They resume on their own then; \`hoist resume --all\` resumes now.`;
+  }
   const changed = ctx.store.jobs.pause(ids, Date.now());
   return changed === 0 ? 'Nothing to pause.' : `Paused ${changed} upload(s). Resume with: hoist resume ${ids === 'all' ? '--all' : ids[0]}`;
 }
 
 export async function resumeJobs(ctx: CliContext, ids: number[] | 'all', opts: RunOptions): Promise<RunResult> {
+  // Resuming everything ends a timed pause too.
+  if (ids === 'all') endTimedPause(ctx.store, Date.now());
   const candidates = ids === 'all' ? ctx.store.jobs.listByState(['paused', 'failed', 'queued', 'running']).map((j) => j.id) : ids;
   for (const id of candidates) if (!ctx.store.jobs.get(id)) throw new HoistError('not-found', `No upload with ID ${id}.`);
   ctx.store.jobs.resume(candidates, Date.now());
