@@ -104,3 +104,9 @@ export function toS3Error(error: unknown, signal: AbortSignal, ctx: Omit<S3Error
 export function hasS3Code(error: unknown, ...codes: string[]): boolean {
   return codes.includes(s3ErrorFacts(error, 0).code);
 }
+
+/** The server an S3 destination's requests go to (its endpoint, or AWS's regional one): what an outage probe connects to. */
+export function s3ServerTarget(config: { endpoint?: string; region: string }): NetworkTarget {
+  const server = new URL(config.endpoint ?? `https://s3.${config.region}.amazonaws.com`);
+  return { host: server.hostname, port: Number(server.port) || (server.protocol === 'https:' ? 443 : 80) };
+}

@@ -21,7 +21,7 @@ import { defaultProxyRoutes, type ProxyRoutes } from './proxy-routes.js';
 import { agentsPerScheme } from './proxy-scheme-agents.js';
 import { StallWatch, pacedPieces } from './stall-watch.js';
 import { defaultTransferSettings, type TransferSettings } from './transfer-settings.js';
-import { hasS3Code, s3ErrorFacts, toS3Error } from './s3-errors.js';
+import { hasS3Code, s3ErrorFacts, s3ServerTarget, toS3Error } from './s3-errors.js';
 import { S3_MAX_OBJECT_BYTES, S3_MIN_PART_BYTES, chooseS3PartSizeBytes } from './s3-part-size.js';
 import { MalformedListing, firstMissingPart, listAllParts, receivedFromParts, type S3ListedPart, type S3PartReply } from './s3-parts.js';
 import type { PartBody, PartOutcome, RemoteItem, ServerState, SessionHandle, UploadProtocol, UploadTarget } from './upload-protocol.js';
@@ -329,7 +329,7 @@ export class S3Protocol implements UploadProtocol {
     let stalled: UploadFailure | undefined;
     const watch = new StallWatch(transfer.stallTimeoutMs, () => {
       const where = this.config.endpoint ? hostOf(this.config.endpoint) : `AWS S3 (${this.config.region})`;
-      stalled = new UploadFailure({ kind: 'retry', reason: `${doing}: no data moved for ${transfer.stallTimeoutMs / 1000} s (stalled) talking to ${where}` });
+      stalled = new UploadFailure({ kind: 'retry', reason: `${doing}: no data moved for ${transfer.stallTimeoutMs / 1000} s (stalled) talking to ${where}`, network: s3ServerTarget(this.config) });
       controller.abort(stalled);
     });
     const body = Readable.from(pacedPieces(source, transfer.pacer, controller.signal, watch), { objectMode: false });
@@ -364,9 +364,7 @@ export class S3Protocol implements UploadProtocol {
     const proxyHost = this.config.endpoint && this.proxies.proxyHostFor(this.config.endpoint);
     if (proxyHost && !signal.aborted && s3ErrorFacts(error, 0).status === 407) return proxyRefused(proxyHost, 407);
     const where = this.config.endpoint ? hostOf(this.config.endpoint) : `AWS S3 (${this.config.region})`;
-    const server = new URL(this.config.endpoint ?? `https://s3.${this.config.region}.amazonaws.com`);
-    const target = { host: server.hostname, port: Number(server.port) || (server.protocol === 'https:' ? 443 : 80) };
-    return toS3Error(error, signal, { doing, bucket: this.config.bucket, where, target, rand: this.rand }, this.nowMs());
+    return toS3Error(error, signal, { doing, bucket: this.config.bucket, where, target: s3ServerTarget(this.config), rand: this.rand }, this.nowMs());
   }
 
   private keyFor(remotePath: string): string {
