@@ -80,4 +80,9 @@ export interface UploadProtocol {
   commit(session: SessionHandle, parts: readonly PartRow[], target: UploadTarget, local: LocalFileDigests, signal: AbortSignal): Promise<RemoteItem>;
   abort(session: SessionHandle, signal: AbortSignal): Promise<void>;
   uploadWhole(target: UploadTarget, data: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<RemoteItem>;
+  /**
+   * Servers that keep unfinished uploads forever (S3 multipart): aborts those started at least `olderThanMs` ago, except
+   * the ones Hoist still resumes. Returns how many it aborted and which could not be.
+   */
+  abortAbandonedUploads?(olderThanMs: number, options: { keepUploadIds?: Iterable<string>; signal?: AbortSignal }): Promise<{ aborted: unknown[]; failed: Array<{ reason: string }> }>;
 }

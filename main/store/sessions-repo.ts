@@ -135,6 +135,24 @@ export class SessionsRepo {
     return raw && toSession(raw);
   }
 
+  /** Sessions a newer session of the same job replaced while they were open: they may still exist on the server. */
+  abandoned(): Array<SessionRow & { destinationId: number }> {
+    return (
+      this.db
+        .prepare(`SELECT s.*, j.destination_id FROM sessions s JOIN jobs j ON j.id = s.job_id WHERE s.state = 'abandoned' ORDER BY s.id`)
+        .all() as Array<RawSession & { destination_id: number }>
+    ).map((r) => ({ ...toSession(r), destinationId: r.destination_id }));
+  }
+
+  /** Server ids of the open sessions of a destination's jobs (uploads Hoist still resumes). */
+  openRemoteIds(destinationId: number): string[] {
+    return (
+      this.db
+        .prepare(`SELECT s.remote_session_id AS id FROM sessions s JOIN jobs j ON j.id = s.job_id WHERE s.state = 'open' AND j.destination_id = ? AND s.remote_session_id IS NOT NULL`)
+        .all(destinationId) as { id: string }[]
+    ).map((r) => r.id);
+  }
+
   countForJob(jobId: number): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE job_id = ?').get(jobId) as { n: number }).n;
   }

@@ -17,6 +17,10 @@ import { appPorts } from './app-ports.js';
 import { acquireDaemonLock, type DaemonInfo } from './daemon-lock.js';
 import { startIntake } from './intake.js';
 import { describeServeEvent } from './serve-log.js';
+import { sweepOrphans } from '../../engine/orphan-sweep.js';
+import { protocolFor } from '../protocol-factory.js';
+
+const ORPHAN_SWEEP_EVERY_MS = 6 * 3_600_000;
 import { serveToken } from './serve-token.js';
 
 /** Everything `hoist serve` reports: upload progress and folder watching. */
@@ -141,7 +145,13 @@ export async function runServe(input: ServeInput): Promise<void> {
       log('hoist serve: ready (Ctrl-C to stop; unfinished uploads resume on the next start)');
       input.onReady?.({ url: server?.url ?? null, bridge });
     }
+    // Leftovers on the servers (replaced sessions, S3 uploads nobody finishes) are cleared now and every few hours.
+    const sweep = () => void sweepOrphans({ store: ctx.store, protocolFor: (dest) => protocolFor(dest, ctx.secrets, ctx.env), log }, signal).catch(() => undefined);
+    sweep();
+    const sweeper = setInterval(sweep, ORPHAN_SWEEP_EVERY_MS);
+    sweeper.unref();
     await stopped;
+    clearInterval(sweeper);
     log('hoist serve: stopping…');
     await service.stop();
     await queue;
