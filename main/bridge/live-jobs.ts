@@ -17,7 +17,7 @@ interface LiveJob {
   inFlight: Map<number, number>;
   /** Parts whose last attempt failed, and why. */
   failedParts: Map<number, string>;
-  retry: { atMs: number; reason: string; kind: string } | null;
+  retry: { atMs: number; sinceMs: number; reason: string; kind: string } | null;
   rate: RateState;
   lastBytesAtMs: number;
 }
@@ -97,7 +97,8 @@ export class LiveJobs {
       }
       case 'job-retrying': {
         const job = this.jobs.get(id) ?? this.fresh(id, nowMs);
-        job.retry = { atMs: nowMs + event.delayMs, reason: event.reason, kind: event.kind };
+        // A full disk has no end time: it lasts until the next attempt starts (job-started).
+        job.retry = { atMs: event.kind === 'disk-full' ? Number.MAX_SAFE_INTEGER : nowMs + event.delayMs, sinceMs: nowMs, reason: event.reason, kind: event.kind };
         job.hasStarted = false;
         job.inFlight.clear();
         this.mark(id, true, true, true);
@@ -151,6 +152,7 @@ export class LiveJobs {
     if (!job) return { kind: 'checking' };
     if (job.retry && job.retry.atMs > nowMs) {
       if (job.retry.kind === 'rate-limited') return { kind: 'rate-limited', untilMs: job.retry.atMs };
+      if (job.retry.kind === 'disk-full') return { kind: 'waiting-disk', sinceMs: job.retry.sinceMs };
       if (/changing|changed/.test(job.retry.reason)) return { kind: 'waiting-stable', sinceMs: job.retry.atMs };
       return { kind: 'retrying', atMs: job.retry.atMs, reason: job.retry.reason };
     }

@@ -46,6 +46,8 @@ export function decideRetry(failure: Failure, counters: RetryCounters, rand: () 
     case 'session-expired':
       if (counters.sessionRestarts > 5) return { action: 'give-up', reason: `the server kept losing the upload session: ${failure.reason}` };
       return { action: 'new-session', delayMs: counters.sessionRestarts > 1 ? backoffDelayMs(counters.sessionRestarts, rand, policy) : 0 };
+    case 'disk-full':
+      return { action: 'wait', delayMs: 0 };
     case 'malformed':
       if ((counters.malformed ?? 0) > MAX_MALFORMED_RETRIES) return { action: 'give-up', reason: failure.reason };
       return { action: 'wait', delayMs: Math.min(policy.baseDelayMs, 1_000) };

@@ -7,6 +7,8 @@ export type Failure =
    * failed (refused, reset, timed out): the scheduler probes it to tell an outage (wait, uncounted) from a hiccup.
    */
   | { kind: 'retry'; reason: string; network?: NetworkTarget }
+  /** Hoist's own disk is full (the database cannot record progress): wait until it can, uncounted. */
+  | { kind: 'disk-full'; reason: string }
   /** A reply that makes no sense (2xx with unreadable JSON, a missing field, ranges that do not fit): retried twice, quickly. */
   | { kind: 'malformed'; reason: string }
   /** The server asked us to slow down: wait at least retryAfterMs. */

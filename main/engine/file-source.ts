@@ -183,7 +183,8 @@ export const diskFileSource: FileSource = {
   },
 };
 
-function fileError(error: unknown, path: string): unknown {
+/** A read or open failure in words: missing, no permission, or why it cannot be read. */
+export function fileError(error: unknown, path: string): unknown {
   if (error instanceof HoistError) return error;
   const code = (error as { code?: string }).code;
   if (code === 'ENOENT') return new HoistError('file-missing', `The file ${path} does not exist (it was moved or deleted).`);

@@ -8,7 +8,7 @@ import type { PartRow, SessionRow } from '../store/sessions-repo.js';
 import type { Store } from '../store/store.js';
 import type { LocalFileDigests, PartOutcome, RemoteItem, SessionHandle, UploadProtocol, UploadTarget } from '../protocols/upload-protocol.js';
 import { createHash } from 'node:crypto';
-import { describeChange, sameIdentity, type FileReader, type FileSource } from './file-source.js';
+import { describeChange, fileError, sameIdentity, type FileReader, type FileSource } from './file-source.js';
 import type { EngineEventSink } from './engine-events.js';
 
 export interface FileUploadDeps {
@@ -348,8 +348,16 @@ async function* hashed(
 ): AsyncIterable<Uint8Array> {
   let position = offsetBytes;
   let unrecorded = 0;
+  // Any failure of the file source itself (a dying disk, a vanished share) is told as a file problem, not "unexpected".
+  const chunks = (async function* () {
+    try {
+      yield* reader.read(offsetBytes, sizeBytes);
+    } catch (error) {
+      throw fileError(error, job.localPath);
+    }
+  })();
   try {
-    for await (const chunk of reader.read(offsetBytes, sizeBytes)) {
+    for await (const chunk of chunks) {
       fold?.update(chunk, position);
       position += chunk.length;
       if (position === offsetBytes + sizeBytes) {

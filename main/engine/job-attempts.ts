@@ -20,6 +20,8 @@ export interface AttemptDeps {
   retryPolicy: RetryPolicy;
   gate: DestinationGate;
   refreshCredentials?: (job: JobRow) => Promise<boolean>;
+  /** How often a full disk is looked at again. Default 5 s. */
+  diskFullPollMs?: number;
 }
 
 /** How one job's attempts ended: uploaded, failed for good, or stopped by a pause, cancel or shutdown (the error). */
@@ -58,6 +60,12 @@ export async function attemptUntilSettled(deps: AttemptDeps, job: JobRow, protoc
         progressed = false;
       }
       try {
+        if (failure.kind === 'disk-full') {
+          // Nothing was half-written (each record is one transaction): wait for room, then go on from the server's state.
+          events({ type: 'job-retrying', jobId: job.id, delayMs: 0, reason: failure.reason, kind: 'disk-full' });
+          await waitForRoom(deps, signal);
+          continue;
+        }
         if (failure.kind === 'retry' && failure.network && (await gate.confirmOutage(job.destinationId, failure.network, signal))) {
           // The host did not answer at all: the wait was for the network, not an attempt. Go on at once.
           continue;
@@ -127,6 +135,24 @@ function serverOf(endpoint: unknown): string {
   }
 }
 
+const isDiskFull = (error: unknown) => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
+};
+
+/** Polls until the database takes a write again (someone freed space). */
+async function waitForRoom(deps: AttemptDeps, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    await deps.sleep(deps.diskFullPollMs ?? 5_000, signal);
+    try {
+      deps.store.settings.set('probe.writableAtMs', String(deps.nowMs()));
+      return;
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+    }
+  }
+}
+
 async function tryRefresh(deps: AttemptDeps, job: JobRow): Promise<boolean | HoistError> {
   try {
     return (await deps.refreshCredentials?.(job)) ?? false;
@@ -137,6 +163,7 @@ async function tryRefresh(deps: AttemptDeps, job: JobRow): Promise<boolean | Hoi
 
 export function toFailure(error: unknown): Failure {
   if (error instanceof UploadFailure) return error.failure;
+  if (isDiskFull(error)) return { kind: 'disk-full', reason: 'the disk holding Hoist\'s database is full; uploads go on once there is room' };
   // A file caught mid-change is worth another look once it settles; every other error of ours is final.
   if (error instanceof HoistError && error.code === 'file-changed') return { kind: 'retry', reason: error.message };
   if (error instanceof HoistError) return { kind: 'fatal', code: error.code, reason: error.message };

@@ -112,7 +112,7 @@ export class Scheduler {
       const pausedUntilMs = this.activeTimedPause();
       const free = pausedUntilMs === null ? this.deps.maxConcurrentFiles - active.size : 0;
       const skip = new Set([...active.keys(), ...busyUntilMs.keys()]);
-      const runnable = free > 0 ? this.deps.store.jobs.nextRunnable(free, skip, this.gate.heldDestinations()) : [];
+      const runnable = free > 0 ? this.lookForWork(free, skip) : [];
       for (const job of runnable) {
         const run = this.runJob(job.id).then((outcome) => {
           if (outcome.state === 'busy') busyUntilMs.set(job.id, this.deps.nowMs() + LEASE_TTL_MS);
@@ -169,12 +169,30 @@ export class Scheduler {
     return resumed;
   }
 
+  /** Runnable jobs; a locked or full database this time means none now (looked at again soon), never a crashed loop. */
+  private lookForWork(free: number, skip: ReadonlySet<number>): JobRow[] {
+    try {
+      return this.deps.store.jobs.nextRunnable(free, skip, this.gate.heldDestinations());
+    } catch {
+      return [];
+    }
+  }
+
   /** The end of the timed pause in force, if any; one whose time has come is ended here. */
   private activeTimedPause(): number | null {
-    const untilMs = timedPauseUntil(this.deps.store);
+    let untilMs: number | null;
+    try {
+      untilMs = timedPauseUntil(this.deps.store);
+    } catch {
+      return null; // a locked database: lookForWork finds nothing either, and both are asked again soon
+    }
     if (untilMs === null) return null;
     if (untilMs > this.deps.nowMs()) return untilMs;
-    endTimedPause(this.deps.store, this.deps.nowMs());
+    try {
+      endTimedPause(this.deps.store, this.deps.nowMs());
+    } catch {
+      return untilMs; // not ended yet: the next look tries again
+    }
     return null;
   }
 
@@ -245,7 +263,11 @@ export class Scheduler {
     } finally {
       clearInterval(poll);
       this.running.delete(jobId);
-      store.jobs.releaseLease(jobId, this.deps.holder);
+      try {
+        store.jobs.releaseLease(jobId, this.deps.holder);
+      } catch {
+        // A full or locked database: the lease lapses on its own (its holder's heartbeat stops).
+      }
     }
   }
 

@@ -31,6 +31,8 @@ export type JobActivity =
   | { kind: 'rate-limited'; untilMs: number }
   /** Running, but no byte moved since `sinceMs`. */
   | { kind: 'stalled'; sinceMs: number }
+  /** The disk holding Hoist's database is full: uploads wait (nothing is lost) until there is room again. */
+  | { kind: 'waiting-disk'; sinceMs: number }
   /** The local file keeps changing; it is uploaded once it is stable. */
   | { kind: 'waiting-stable'; sinceMs: number }
   /** Another Hoist process (a `hoist upload` in a terminal) is running it; progress comes from the database. */

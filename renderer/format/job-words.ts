@@ -59,6 +59,8 @@ function activityWords(job: JobView, live: JobProgressView | undefined, nowMs: n
       return words(`Rate limited until ${formatClock(activity.untilMs, nowMs)} (${formatIn(activity.untilMs, nowMs)})`, 'waiting', 'Rate limited');
     case 'stalled':
       return words('Stalled', 'warning');
+    case 'waiting-disk':
+      return words('Waiting for disk space', 'warning');
     case 'waiting-stable':
       return words('Waiting for the file to stop changing', 'waiting');
     case 'elsewhere':
