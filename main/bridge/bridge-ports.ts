@@ -1,4 +1,4 @@
-import type { DestinationInput, DestinationView, DiagnosticsView, SignInStatusView, SignInView } from '../../preload/contract/views.js';
+import type { DestinationInput, DestinationView, DiagnosticsView, SettingsPatch, SignInStatusView, SignInView } from '../../preload/contract/views.js';
 
 /**
  * What the bridge service needs from the app around it, wired once in main/app: secrets and sign-in live there, and so
@@ -25,6 +25,11 @@ export interface BridgePorts {
   readonly logDir: string;
   /** The event log and versions, scrubbed of anything secret. */
   diagnostics(): DiagnosticsView;
+  /**
+   * Settings are about to change (the transfer ones apply to the running uploads at once). Throws a HoistError, and
+   * nothing is stored, when a value is not valid (a bandwidth limit Hoist cannot read).
+   */
+  applySettings(patch: SettingsPatch): void;
   /** Watched folders changed: the watch service starts, stops or restarts watchers. */
   watchesChanged(): void;
 }

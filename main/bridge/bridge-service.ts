@@ -31,6 +31,8 @@ export interface BridgeServiceDeps {
   /** Local time of day, "14:32" (the app state's sentence). */
   clock?: (ms: number) => string;
   flushEveryMs?: number;
+  /** The upload bandwidth limit in force (bytes per second), for the app state. */
+  bandwidthLimitBytesPerSec?: () => number | null;
 }
 
 /** One connected window: its commands, and its end. */
@@ -60,6 +62,8 @@ export class BridgeService {
       clock: deps.clock ?? localClock,
       warningWindowMs: () => readSettings(store).warningWindowMin * 60_000,
       pausedUntilMs: () => timedPauseUntil(store),
+      keepsPausedSessionsAlive: () => readSettings(store).keepPausedSessionsAlive,
+      bandwidthLimitBytesPerSec: deps.bandwidthLimitBytesPerSec,
       flushEveryMs: deps.flushEveryMs,
       receivedDir: deps.receivedDir,
       lists: {

@@ -152,6 +152,7 @@ export function commandsFor(service: BridgeService, client: HubClient): HoistCom
       if (patch.defaultDestination && !store.destinations.byName(patch.defaultDestination)) {
         throw new HoistError('not-found', `There is no destination named "${patch.defaultDestination}".`);
       }
+      ports.applySettings(patch);
       const settings = writeSettings(store, patch);
       if (patch.filesAtOnce !== undefined) scheduler.setMaxConcurrentFiles(settings.filesAtOnce);
       hub.markList('settings');

@@ -24,6 +24,8 @@ export interface EventHubDeps {
   /** Local time of day for the app state's sentence ("14:32"). */
   clock: (ms: number) => string;
   warningWindowMs: () => number;
+  /** Whether paused OneDrive sessions are kept alive (then they warn only before their 24-hour cap). */
+  keepsPausedSessionsAlive?: () => boolean;
   /** The whole lists sent again when they change. */
   lists: { destinations(): DestinationView[]; watches(): WatchView[]; settings(): SettingsView };
   /** Where files received from a browser tab wait for their upload. */
@@ -171,11 +173,12 @@ export class EventHub {
 
   warnings(nowMs = this.deps.nowMs()): WarningView[] {
     const windowMs = this.deps.warningWindowMs();
+    const isKeptAlive = this.deps.keepsPausedSessionsAlive?.() ?? false;
     const warnings: WarningView[] = [];
     for (const row of this.rows.values()) {
       if (row.state !== 'paused' && row.state !== 'queued' && row.state !== 'running') continue;
       const activity = this.views.get(row.id)?.activity ?? { kind: 'none' };
-      const warning = expiryWarning({ ...expiryFacts(row), isSending: activity.kind === 'sending' || activity.kind === 'checking' }, nowMs, windowMs);
+      const warning = expiryWarning({ ...expiryFacts(row), isSending: activity.kind === 'sending' || activity.kind === 'checking', isKeptAlive }, nowMs, windowMs);
       if (warning) warnings.push(warning);
     }
     return warnings.sort((a, b) => b.jobId - a.jobId);

@@ -60,6 +60,9 @@ const settingsPatch = z.strictObject({
   defaultDestination: name.nullable().optional(),
   warningWindowMin: z.number().int().min(1).max(1440).optional(),
   theme: z.enum(['system', 'light', 'dark']).optional(),
+  bandwidthLimit: z.string().min(1).max(512).optional(),
+  stallTimeoutSec: z.number().int().min(1).max(3600).optional(),
+  keepPausedSessionsAlive: z.boolean().optional(),
 }) satisfies z.ZodType<SettingsPatch>;
 
 export const COMMAND_ARGS = {

@@ -1,13 +1,24 @@
 import type { SettingsPatch, SettingsView, ThemeView } from '../../preload/contract/views.js';
 import type { Store } from '../store/store.js';
 
-export const DEFAULT_SETTINGS: SettingsView = { filesAtOnce: 3, defaultDestination: null, warningWindowMin: 60, theme: 'system' };
+export const DEFAULT_SETTINGS: SettingsView = {
+  filesAtOnce: 3,
+  defaultDestination: null,
+  warningWindowMin: 60,
+  theme: 'system',
+  bandwidthLimit: 'off',
+  stallTimeoutSec: 60,
+  keepPausedSessionsAlive: false,
+};
 
 const KEYS: { [K in keyof SettingsView]: string } = {
   filesAtOnce: 'ui.filesAtOnce',
   defaultDestination: 'ui.defaultDestination',
   warningWindowMin: 'ui.warningWindowMin',
   theme: 'ui.theme',
+  bandwidthLimit: 'transfer.bandwidthLimit',
+  stallTimeoutSec: 'transfer.stallTimeoutSec',
+  keepPausedSessionsAlive: 'transfer.keepPausedSessionsAlive',
 };
 
 /** The user's settings, with defaults for what was never set; a default destination since removed reads as none. */
@@ -27,6 +38,9 @@ export function readSettings(store: Store): SettingsView {
     defaultDestination: defaultDestination && store.destinations.byName(defaultDestination) ? defaultDestination : null,
     warningWindowMin: read('warningWindowMin'),
     theme: read('theme') as ThemeView,
+    bandwidthLimit: read('bandwidthLimit'),
+    stallTimeoutSec: read('stallTimeoutSec'),
+    keepPausedSessionsAlive: read('keepPausedSessionsAlive'),
   };
 }
 

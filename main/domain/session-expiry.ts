@@ -24,6 +24,8 @@ export interface ExpiryInput {
   state: JobStateView;
   /** Bytes are moving for it right now (each accepted part extends a sliding session). */
   isSending: boolean;
+  /** A paused job whose sliding session Hoist keeps alive (the keep-alive setting): only the hard cap can end it. */
+  isKeptAlive?: boolean;
   sizeBytes: number;
   restartReason: string | null;
   sessionLostAtMs: number | null;
@@ -54,7 +56,9 @@ export function expiryWarning(input: ExpiryInput, nowMs: number, warningWindowMs
   const isUnfinished = input.state === 'queued' || input.state === 'running' || input.state === 'paused';
   if (!isUnfinished) return null;
   const expiry = sessionExpiry(input);
-  if (expiry && !input.isSending && expiry.bytesAtRiskBytes > 0) {
+  const isCapped = expiry !== null && input.session !== null && RULES[input.provider]?.hardCapMs != null && expiry.expiresAtMs === input.session.createdAtMs + RULES[input.provider]!.hardCapMs!;
+  const isSafe = input.isKeptAlive === true && input.state === 'paused' && !isCapped;
+  if (expiry && !input.isSending && !isSafe && expiry.bytesAtRiskBytes > 0) {
     if (expiry.expiresAtMs <= nowMs) {
       return { kind: 'session-expired', id: `expired:${input.jobId}:${expiry.expiresAtMs}`, ...base, expiredAtMs: expiry.expiresAtMs, bytesAtRiskBytes: expiry.bytesAtRiskBytes, restartReason: null };
     }

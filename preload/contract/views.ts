@@ -321,6 +321,12 @@ export interface SettingsView {
   /** How long before a paused upload's session expires the window warns (minutes, 1–1440). */
   warningWindowMin: number;
   theme: ThemeView;
+  /** Upload bandwidth: a rate ("3M", binary units), "off", or a timetable ("08:00,1M 18:00,off"). */
+  bandwidthLimit: string;
+  /** Seconds without a byte moving before a request is abandoned and retried (1–3600). */
+  stallTimeoutSec: number;
+  /** Paused OneDrive uploads send one small fragment before their session would lapse, so resuming loses nothing. */
+  keepPausedSessionsAlive: boolean;
 }
 
 /** A change to some settings. */

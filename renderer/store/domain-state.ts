@@ -16,13 +16,25 @@ export type GroupKey = 'uploading' | 'attention' | 'paused' | 'queued' | 'finish
 
 export const GROUP_ORDER: readonly GroupKey[] = ['uploading', 'attention', 'paused', 'queued', 'finished'];
 
+/**
+ * Finished jobs (done, cancelled: most of a long history) are not in the snapshot: it brings their number, and
+ * `listFinished` brings them when the window shows them, once per snapshot.
+ */
+export interface FinishedJobs {
+  /** `counted`: only their number is known; `loading`: `listFinished` was asked; `loaded`: every one is in `jobs`. */
+  status: 'counted' | 'loading' | 'loaded';
+  /** Finished jobs main holds that `jobs` does not (0 once loaded). */
+  unloadedCount: number;
+}
+
 /** The projection of main's state: a snapshot, then events, normalised by id. */
 export interface DomainState {
   /** Whether a snapshot arrived (before it, the window shows nothing rather than an empty queue). */
   isLoaded: boolean;
   jobs: Readonly<Record<number, JobView>>;
-  /** Job ids per group, each in display order. */
+  /** Job ids per group, each in display order (finished ones only as far as they are in `jobs`). */
   groups: Readonly<Record<GroupKey, readonly number[]>>;
+  finished: FinishedJobs;
   /** The latest progress tick of each running job; an unchanged job keeps its object across ticks. */
   live: Readonly<Record<number, JobProgressView>>;
   totals: TotalsView;
@@ -46,12 +58,13 @@ export const initialDomainState: DomainState = {
   isLoaded: false,
   jobs: {},
   groups: { uploading: [], attention: [], paused: [], queued: [], finished: [] },
+  finished: { status: 'counted', unloadedCount: 0 },
   live: {},
   totals: { bytesPerSec: 0, etaSec: null, remainingBytes: 0 },
   parts: {},
   destinations: [],
   watches: [],
-  settings: { filesAtOnce: 4, defaultDestination: null, warningWindowMin: 30, theme: 'system' },
+  settings: { filesAtOnce: 4, defaultDestination: null, warningWindowMin: 30, theme: 'system', bandwidthLimit: 'off', stallTimeoutSec: 60, keepPausedSessionsAlive: false },
   appState: {
     kind: 'idle',
     summary: 'Connecting…',

@@ -49,6 +49,7 @@ const ports: BridgePorts = {
   openFolder: (path) => void calls.push(['openFolder', [path]]),
   diagnostics: () => ({ fileName: 'diag.txt', text: 'Hoist diagnostics' }),
   watchesChanged: () => void calls.push(['watchesChanged', []]),
+  applySettings: (patch) => void calls.push(['applySettings', [patch]]),
 };
 
 const ids = { queued: 0, failed: 0, done: 0, paused: 0 };

@@ -33,6 +33,8 @@ export interface FakeClient {
 const TICK_MS = 100;
 const clock = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
 
+const isFinished = (job: JobView) => job.state === 'done' || job.state === 'cancelled';
+
 /** A JobView without the fake's own fields. */
 const view = ({ speedBytesPerSec: _speed, failedParts: _failed, ...job }: FakeJob): JobView => job;
 
@@ -41,7 +43,7 @@ export class FakeHoist {
   private readonly clients = new Set<FakeClient>();
   private destinations: DestinationView[] = cannedDestinations();
   private watches: WatchView[] = cannedWatches();
-  private settings: SettingsView = { filesAtOnce: 4, defaultDestination: 'OneDrive', warningWindowMin: 30, theme: 'system' };
+  private settings: SettingsView = { filesAtOnce: 4, defaultDestination: 'OneDrive', warningWindowMin: 30, theme: 'system', bandwidthLimit: 'off', stallTimeoutSec: 60, keepPausedSessionsAlive: false };
   private warnings: WarningView[];
   private nextWatchId = 10;
 
@@ -186,7 +188,8 @@ export class FakeHoist {
     const now = () => Date.now();
     return {
       snapshot: async () => ({
-        jobs: [...this.jobs.values()].map(view),
+        jobs: [...this.jobs.values()].filter((job) => !isFinished(job)).map(view),
+        finishedCount: [...this.jobs.values()].filter(isFinished).length,
         destinations: this.destinations,
         watches: this.watches,
         settings: this.settings,
@@ -196,6 +199,11 @@ export class FakeHoist {
         nowMs: now(),
         fileIntake: 'stream',
       }),
+      listFinished: async () =>
+        [...this.jobs.values()]
+          .filter(isFinished)
+          .sort((a, b) => b.updatedAtMs - a.updatedAtMs || b.id - a.id)
+          .map(view),
       getParts: async (jobId) => {
         const job = this.jobs.get(jobId);
         if (job === undefined) throw new BridgeError('not-found', `There is no job ${jobId}.`);
@@ -212,6 +220,7 @@ export class FakeHoist {
         throw new BridgeError('not-supported', 'This fake takes files as streams only.');
       },
       pauseJobs: async (target) => this.setJobs(this.select(target, ['queued', 'running']), { state: 'paused', activity: { kind: 'none' } }),
+      pauseAllFor: async (durationMs) => this.setJobs(this.select('all', ['queued', 'running']), { state: 'paused', activity: { kind: 'none' }, pausedUntilMs: Date.now() + durationMs }),
       resumeJobs: async (target) => this.setJobs(this.select(target, ['paused']), { state: 'running', activity: { kind: 'sending' }, speedBytesPerSec: 15e6, pausedUntilMs: null }),
       cancelJobs: async (target) => this.setJobs(this.select(target, ['queued', 'running', 'paused', 'failed']), { state: 'cancelled', activity: { kind: 'none' } }),
       retryJobs: async (target: RetryTarget) => {

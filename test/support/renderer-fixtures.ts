@@ -37,12 +37,17 @@ export function failed(id: number, cause: NonNullable<JobView['error']>['cause']
   return job(id, { state: 'failed', error: { code: cause, cause, message: `failed because ${cause}` }, errorCode: cause, errorMessage: `failed because ${cause}`, ...patch });
 }
 
+const isFinished = (j: JobView) => j.state === 'done' || j.state === 'cancelled';
+
+/** A snapshot as main sends it: the unfinished jobs of `jobs`, and how many finished ones there are. */
 export function snapshot(jobs: JobView[], patch: Partial<SnapshotView> = {}): SnapshotView {
+  const unfinished = jobs.filter((j) => !isFinished(j));
   return {
-    jobs,
+    jobs: unfinished,
+    finishedCount: jobs.length - unfinished.length,
     destinations: [],
     watches: [],
-    settings: { filesAtOnce: 4, defaultDestination: null, warningWindowMin: 30, theme: 'system' },
+    settings: { filesAtOnce: 4, defaultDestination: null, warningWindowMin: 30, theme: 'system', bandwidthLimit: 'off', stallTimeoutSec: 60, keepPausedSessionsAlive: false },
     appState: { kind: 'idle', summary: 'No uploads', counts: { uploading: 0, queued: 0, paused: 0, failed: 0, done: 0 }, pausedUntilMs: null, waitingNetwork: [], rateLimited: [], bandwidthLimitBytesPerSec: null },
     warnings: [],
     totals: { bytesPerSec: 0, etaSec: null, remainingBytes: 0 },
@@ -50,6 +55,11 @@ export function snapshot(jobs: JobView[], patch: Partial<SnapshotView> = {}): Sn
     fileIntake: 'stream',
     ...patch,
   };
+}
+
+/** The finished jobs of `jobs` as `listFinished` answers: newest first. */
+export function finishedOf(jobs: JobView[]): JobView[] {
+  return jobs.filter(isFinished).sort((a, b) => b.updatedAtMs - a.updatedAtMs || b.id - a.id);
 }
 
 export function part(index: number, state: PartView['state'], patch: Partial<PartView> = {}): PartView {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { EventName, HoistEvent, HoistEvents } from '../../preload/contract/events.js';
 import { EventHub, type HubClient } from '../../main/bridge/event-hub.js';
 import { LiveJobs, STALL_AFTER_MS } from '../../main/bridge/live-jobs.js';
+import { DEFAULT_SETTINGS } from '../../main/bridge/settings.js';
 import { planParts } from '../../main/domain/part-plan.js';
 import { Store } from '../../main/store/store.js';
 
@@ -49,7 +50,7 @@ function makeHub(): EventHub {
     clock: () => '12:00',
     warningWindowMs: () => 3_600_000,
     flushEveryMs: 60_000, // the tests flush by hand
-    lists: { destinations: () => [], watches: () => [], settings: () => ({ filesAtOnce: 3, defaultDestination: null, warningWindowMin: 60, theme: 'system' }) },
+    lists: { destinations: () => [], watches: () => [], settings: () => DEFAULT_SETTINGS },
   });
   return hub;
 }

@@ -78,4 +78,13 @@ describe('session expiry (a fake clock: every "now" is passed in)', () => {
     expect(expiryWarning(lost, NOW, WINDOW)).toMatchObject({ kind: 'session-expired', id: `lost:7:${NOW - HOUR}`, restartReason: 'the upload session expired; started a new session' });
     expect(expiryWarning(lost, NOW - HOUR + SESSION_LOST_NOTICE_MS, WINDOW)).toBeNull();
   });
+
+  it('lets a kept-alive paused session be, except before its hard cap', () => {
+    expect(expiryWarning(job({ isKeptAlive: true }), NOW, WINDOW)).toBeNull();
+    // The keep-alive cannot move Graph's 24-hour cap: that expiry still warns.
+    const capped = job({ isKeptAlive: true, session: { state: 'open', expiresAtMs: NOW + 2 * HOUR, createdAtMs: NOW - 23.5 * HOUR, ackedBytes: 9 } });
+    expect(expiryWarning(capped, NOW, WINDOW)).toMatchObject({ kind: 'session-expiring', expiresAtMs: NOW + 0.5 * HOUR });
+    // A queued job is not kept alive (it will be sending soon, or it waits for the network).
+    expect(expiryWarning(job({ isKeptAlive: true, state: 'queued' }), NOW, WINDOW)?.kind).toBe('session-expiring');
+  });
 });

@@ -38,7 +38,8 @@ export function registerServeCommand(program: Command, ctx: () => CliContext): v
     });
   addTransferFlags(serve)
     .action(async (opts: { host: string; port: number; open?: boolean; concurrency?: number; bwlimit?: string; stallTimeout?: number }) => {
-      applyTransferOptions(transferOptionsOf(opts));
+      const flags = transferOptionsOf(opts);
+      applyTransferOptions(flags);
       const context = ctx();
       const controller = new AbortController();
       let signals = 0;
@@ -59,6 +60,7 @@ export function registerServeCommand(program: Command, ctx: () => CliContext): v
           watchOptions: watchOptionsFrom(context.env),
           maxConcurrentFiles: opts.concurrency,
           ui: { host: opts.host, port: opts.port, staticDir: join(root, 'dist', 'renderer'), version },
+          transferFlags: flags,
           onListening: (url) => {
             process.stdout.write(`Hoist is running. Open its window at:\n${url}\n`);
             if (opts.open) openBrowser(url);

@@ -10,11 +10,12 @@ import { startSignIn } from '../credentials/sign-in-flow.js';
 import { destinationView } from '../destination-views.js';
 import { showInFileManager } from '../os/file-manager.js';
 import { protocolFor } from '../protocol-factory.js';
+import { applyTransferOptions, type TransferOptions } from '../transfer-options.js';
 
 const DIAGNOSTICS_LOG_BYTES = 2 * 1024 * 1024;
 
 /** The bridge's ports over a CLI context (data folder, database, secrets): what `hoist serve` and the desktop app share. */
-export function appPorts(ctx: CliContext, hooks: { watchesChanged(): void; version: string }): BridgePorts {
+export function appPorts(ctx: CliContext, hooks: { watchesChanged(): void; version: string; transferFlags?: TransferOptions }): BridgePorts {
   const signIns = new Map<string, AbortController>();
   const logDir = join(ctx.dataDir, 'logs');
   return {
@@ -50,6 +51,14 @@ export function appPorts(ctx: CliContext, hooks: { watchesChanged(): void; versi
     openFolder: (path) => showInFileManager(path, 'folder', ctx.env),
     diagnostics: () => ({ fileName: `hoist-diagnostics-${new Date().toISOString().slice(0, 19).replaceAll(':', '-')}.txt`, text: diagnosticsText(ctx, logDir, hooks.version) }),
     watchesChanged: hooks.watchesChanged,
+    applySettings(patch) {
+      // A flag given to this process (--bwlimit, --stall-timeout) wins over the setting until it stops.
+      const flags = hooks.transferFlags ?? {};
+      applyTransferOptions({
+        bwlimit: flags.bwlimit === undefined ? patch.bandwidthLimit : undefined,
+        stallTimeoutSec: flags.stallTimeoutSec === undefined ? patch.stallTimeoutSec : undefined,
+      });
+    },
   };
 }
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { BridgeService } from '../../bridge/bridge-service.js';
 import { readSettings } from '../../bridge/settings.js';
 import { startUiServer, type UiServer } from '../../bridge/transports/ui-server.js';
-import { HoistError } from '../../domain/hoist-error.js';
+import { HoistError, userMessage } from '../../domain/hoist-error.js';
+import { currentBandwidthLimitBytesPerSec, type TransferOptions } from '../transfer-options.js';
 import type { EngineEvent } from '../../engine/engine-events.js';
 import { diskFileSource } from '../../engine/file-source.js';
 import type { StartLiveWatch } from '../../watch/live-watch.js';
@@ -18,9 +19,28 @@ import { acquireDaemonLock, type DaemonInfo } from './daemon-lock.js';
 import { startIntake } from './intake.js';
 import { describeServeEvent } from './serve-log.js';
 import { sweepOrphans } from '../../engine/orphan-sweep.js';
+import { keepPausedSessionsAlive, type KeepAliveDeps } from '../../engine/session-keepalive.js';
 import { protocolFor } from '../protocol-factory.js';
 
 const ORPHAN_SWEEP_EVERY_MS = 6 * 3_600_000;
+/** A Graph session lives about 15 minutes past its last fragment: looked at every minute, refreshed in its last 4. */
+const KEEPALIVE_EVERY_MS = 60_000;
+const KEEPALIVE_WITHIN_MS = 4 * 60_000;
+
+function keepAliveDeps(ctx: CliContext): KeepAliveDeps {
+  return {
+    store: ctx.store,
+    files: diskFileSource,
+    protocolFor: async (job) => {
+      const dest = ctx.store.destinations.byId(job.destinationId);
+      if (!dest) throw new HoistError('not-found', `The destination of upload ${job.id} was removed.`);
+      return protocolFor(dest, ctx.secrets, ctx.env);
+    },
+    nowMs: Date.now,
+    holder: currentProcessIdentity(),
+    isHolderAlive: isProcessAlive,
+  };
+}
 import { serveToken } from './serve-token.js';
 
 /** Everything `hoist serve` reports: upload progress and folder watching. */
@@ -52,6 +72,10 @@ export interface ServeInput {
   ui?: UiOptions;
   /** The window listens at `url` (called before the folders are indexed, which can take a while). */
   onListening?: (url: string) => void;
+  /** How often paused sessions are looked at for the keep-alive setting, and how close to expiry they are refreshed. */
+  keepAlive?: { everyMs: number; withinMs: number };
+  /** `--bwlimit` / `--stall-timeout` given to this process: they win over the window's settings while it runs. */
+  transferFlags?: TransferOptions;
   /** Called once every watch has finished its first reconcile and the queue runs; `url` is the window's address. */
   onReady?: (ready: { url: string | null; bridge: BridgeService }) => void;
 }
@@ -117,15 +141,23 @@ export async function runServe(input: ServeInput): Promise<void> {
     excludedDirs: [ctx.dataDir, realpathOr(ctx.dataDir)],
   });
   const watches = service;
+  const ports = appPorts(ctx, { watchesChanged: () => void watches.syncWithTable(), version: input.ui?.version ?? 'unknown', transferFlags: input.transferFlags });
+  const stored = readSettings(ctx.store);
+  try {
+    ports.applySettings({ bandwidthLimit: stored.bandwidthLimit, stallTimeoutSec: stored.stallTimeoutSec });
+  } catch (error) {
+    log(`hoist serve: the stored transfer settings are not usable (${userMessage(error)}); using the defaults`);
+  }
   bridge = new BridgeService({
     store: ctx.store,
     scheduler,
     files: diskFileSource,
-    ports: appPorts(ctx, { watchesChanged: () => void watches.syncWithTable(), version: input.ui?.version ?? 'unknown' }),
+    ports,
     dataDir: ctx.dataDir,
     nowMs: Date.now,
     pid: process.pid,
     fileIntake: 'stream',
+    bandwidthLimitBytesPerSec: currentBandwidthLimitBytesPerSec,
     receivedDir: intakeDir,
   });
   try {
@@ -150,8 +182,14 @@ export async function runServe(input: ServeInput): Promise<void> {
     sweep();
     const sweeper = setInterval(sweep, ORPHAN_SWEEP_EVERY_MS);
     sweeper.unref();
+    const keepAlive = setInterval(() => {
+      if (!readSettings(ctx.store).keepPausedSessionsAlive) return;
+      void keepPausedSessionsAlive(keepAliveDeps(ctx), input.keepAlive?.withinMs ?? KEEPALIVE_WITHIN_MS, signal).catch(() => undefined);
+    }, input.keepAlive?.everyMs ?? KEEPALIVE_EVERY_MS);
+    keepAlive.unref();
     await stopped;
     clearInterval(sweeper);
+    clearInterval(keepAlive);
     log('hoist serve: stopping…');
     await service.stop();
     await queue;
