@@ -114,7 +114,7 @@ async function resumeSession(
   target: UploadTarget,
   signal: AbortSignal,
 ): Promise<SessionRow | undefined> {
-  const state = await protocol.queryServerState(handleOf(session), target, signal);
+  const state = await protocol.queryServerState(handleOf(session), target, signal, localDigests(deps, job));
   if (state.kind === 'completed') {
     deps.store.sessions.update(session.id, { extra: { ...session.extra, completedItem: state.item } });
     return deps.store.sessions.get(session.id);

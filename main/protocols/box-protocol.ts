@@ -87,14 +87,14 @@ export class BoxProtocol implements UploadProtocol {
     return createBoxSession(this.createDeps, target, signal);
   }
 
-  async queryServerState(session: SessionHandle, target: UploadTarget, signal: AbortSignal): Promise<ServerState> {
+  async queryServerState(session: SessionHandle, target: UploadTarget, signal: AbortSignal, local?: LocalFileDigests): Promise<ServerState> {
     const extra = sessionExtra(session);
     const status = await this.send(extra.endpoints.status, { method: 'GET', signal });
-    if (status.status === 404 || status.status === 410) return this.goneOrCommitted(session, extra, target, describeGone(status), signal);
+    if (status.status === 404 || status.status === 410) return this.goneOrCommitted(session, extra, target, describeGone(status), signal, local);
     if (status.status !== 200) throw boxFailure(status, 'asking Box about the upload session', 'session');
     const described = parseReply(status, uploadSessionSchema, 'upload session status');
     const parts = await listAllParts(this.send, extra.endpoints.list_parts, signal);
-    if (parts === 'gone') return this.goneOrCommitted(session, extra, target, 'the Box upload session is gone', signal);
+    if (parts === 'gone') return this.goneOrCommitted(session, extra, target, 'the Box upload session is gone', signal, local);
     for (const part of parts) {
       const isAligned = part.offset % session.partSizeBytes === 0 && part.offset + part.size <= target.sizeBytes;
       if (!isAligned) throw malformed(status, 'part list', `part at offset ${part.offset} (${part.size} bytes) does not fit the session`);
@@ -216,18 +216,28 @@ export class BoxProtocol implements UploadProtocol {
 
   /**
    * A session Box no longer knows may have been consumed by our own commit whose answer was lost. If the file now at
-   * the destination has exactly the SHA-1 that commit carried, the upload is complete.
+   * the destination has exactly the SHA-1 that commit carried, the upload is complete. After a kill this process never
+   * sent that commit, so the local file's SHA-1 stands in for it (hashed only when a file of the right size is there).
    */
-  private async goneOrCommitted(session: SessionHandle, extra: BoxSessionExtra, target: UploadTarget, reason: string, signal: AbortSignal): Promise<ServerState> {
-    const sha1Hex = session.remoteSessionId ? this.unconfirmedCommits.get(session.remoteSessionId) : undefined;
-    if (sha1Hex === undefined) return { kind: 'gone', reason };
+  private async goneOrCommitted(
+    session: SessionHandle,
+    extra: BoxSessionExtra,
+    target: UploadTarget,
+    reason: string,
+    signal: AbortSignal,
+    local: LocalFileDigests | undefined,
+  ): Promise<ServerState> {
+    const sentSha1Hex = session.remoteSessionId ? this.unconfirmedCommits.get(session.remoteSessionId) : undefined;
+    if (sentSha1Hex === undefined && local === undefined) return { kind: 'gone', reason };
     const fileId = extra.fileId ?? (await this.folders.findChild(extra.folderId, extra.fileName, signal))?.id;
     if (fileId === undefined) return { kind: 'gone', reason };
     const reply = await this.send(`${this.apiBase}/files/${encodeURIComponent(fileId)}`, { method: 'GET', signal });
     if (reply.status === 404) return { kind: 'gone', reason };
     if (reply.status !== 200) throw boxFailure(reply, 'reading the uploaded file', 'api');
     const file = parseReply(reply, fileSchema, 'file');
-    if (file.size !== target.sizeBytes || file.sha1?.toLowerCase() !== sha1Hex) return { kind: 'gone', reason };
+    if (file.size !== target.sizeBytes) return { kind: 'gone', reason };
+    const sha1Hex = sentSha1Hex ?? Buffer.from(await local!.sha1Base64(), 'base64').toString('hex');
+    if (file.sha1?.toLowerCase() !== sha1Hex) return { kind: 'gone', reason };
     this.unconfirmedCommits.delete(session.remoteSessionId!);
     return { kind: 'completed', item: toRemoteItem(file) };
   }

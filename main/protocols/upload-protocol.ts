@@ -74,7 +74,11 @@ export interface UploadProtocol {
   readonly verifyHash: 'quickXorHash' | 'sha1' | 'none';
 
   createSession(target: UploadTarget, signal: AbortSignal): Promise<SessionHandle>;
-  queryServerState(session: SessionHandle, target: UploadTarget, signal: AbortSignal): Promise<ServerState>;
+  /**
+   * `local` lets an adapter whose session vanishes once committed (Box) tell "our commit went through but its answer was
+   * lost to a kill" from "gone": the file at the target with the local file's digest means completed.
+   */
+  queryServerState(session: SessionHandle, target: UploadTarget, signal: AbortSignal, local?: LocalFileDigests): Promise<ServerState>;
   uploadPart(session: SessionHandle, part: PartBody, target: UploadTarget, signal: AbortSignal): Promise<PartOutcome>;
   /** Called when every part is acknowledged and no item came back from the last part. */
   commit(session: SessionHandle, parts: readonly PartRow[], target: UploadTarget, local: LocalFileDigests, signal: AbortSignal): Promise<RemoteItem>;

@@ -110,6 +110,14 @@ export class JobsRepo {
     return raw && toJobRow(raw);
   }
 
+  /** The newest finished upload of the same file to the same place (what a re-run of `hoist upload` compares with). */
+  findDone(destinationId: number, localPath: string, remotePath: string): JobRow | undefined {
+    const raw = this.db
+      .prepare(`SELECT * FROM jobs WHERE destination_id = ? AND local_path = ? AND remote_path = ? AND state = 'done' ORDER BY id DESC LIMIT 1`)
+      .get(destinationId, localPath, remotePath) as JobRaw | undefined;
+    return raw && toJobRow(raw);
+  }
+
   /** How many jobs are in each state. */
   countsByState(): Partial<Record<JobState, number>> {
     const counts: Partial<Record<JobState, number>> = {};

@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { FaultInjector, ThroughputCap, sendEarlyFault } from './faults.js';
+import { FaultInjector, ThroughputCap, sendEarlyFault, type FaultAction } from './faults.js';
+import type { RandomFaults } from './random-faults.js';
 
 export interface ProxiedRequest {
   op: string;
@@ -12,6 +13,10 @@ export interface ProxiedRequest {
   /** When the request arrived, and when its first body byte did (ms since epoch). */
   atMs: number;
   firstByteAtMs?: number;
+  /** When the whole reply was handed to the client's connection; unset when it never was (reset, outage, stall). */
+  answeredAtMs?: number;
+  /** The fault this request got, if any. */
+  fault?: FaultAction['type'];
 }
 
 /**
@@ -26,6 +31,7 @@ export class FaultProxy {
   private readonly cap = new ThroughputCap(undefined);
   private readonly server = createServer((req, res) => this.handle(req, res));
   private readonly sockets = new Set<Socket>();
+  private random: RandomFaults | undefined;
   private upstreamPort = 0;
   private listenPort = 0;
 
@@ -66,6 +72,16 @@ export class FaultProxy {
     this.cap.bytesPerSec = bytesPerSec;
   }
 
+  /** Random faults on requests no rule of `faults` fired for (undefined: none). */
+  useRandomFaults(random: RandomFaults | undefined): void {
+    this.random = random;
+  }
+
+  /** Request body bytes that reached the proxy so far, faulted requests included. */
+  bodyBytesTotal(): number {
+    return this.requests.reduce((sum, r) => sum + r.bodyBytes, 0);
+  }
+
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
@@ -75,13 +91,19 @@ export class FaultProxy {
     const op = this.opOf(req);
     const record: ProxiedRequest = { op, method: req.method ?? '', path: req.url ?? '', status: 0, bodyBytes: 0, headers: {}, atMs: Date.now() };
     this.requests.push(record);
-    const action = this.faults.take(op);
+    res.on('finish', () => (record.answeredAtMs = Date.now()));
+    const action = this.faults.take(op) ?? this.random?.take(op, req);
+    record.fault = action?.type;
     if (sendEarlyFault(action, req, res, (status) => ({ error: `injected ${status}` }))) {
       req.on('data', (chunk: Buffer) => (record.bodyBytes += chunk.length));
       res.on('finish', () => (record.status = res.statusCode));
       return;
     }
+    let isClientGone = false;
+    res.on('close', () => (isClientGone = !res.writableFinished));
     const start = () => {
+      // The client gave up while a delay held the request: nothing reaches the server.
+      if (isClientGone || req.socket.destroyed) return;
       // Host stays 127.0.0.1 so the receiver's loopback check passes; the port is the proxy's own business.
       const upstream = httpRequest(
         { host: '127.0.0.1', port: this.upstreamPort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${this.upstreamPort}` } },

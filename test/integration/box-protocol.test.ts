@@ -521,6 +521,30 @@ describe('Box resume and faults', () => {
     expect(w.store.jobs.get(id)?.remoteItem).toMatchObject({ hashes: { sha1Hex: sha1Of(path) } });
   });
 
+  it('a commit that went through just before a kill is recognised by the next process from the local SHA-1', async () => {
+    const w = await world();
+    const size = CHUNKED;
+    const path = localFile(w, 'killed.bin', size);
+    const bytes = readFileSync(path);
+    const target = { remotePath: '/killed.bin', sizeBytes: size, mtimeMs: Date.now() };
+    const signal = new AbortController().signal;
+    const before = boxProtocol(w);
+    const session = await before.createSession(target, signal);
+    for (let offset = 0; offset < size; offset += session.partSizeBytes) {
+      const part = bytes.subarray(offset, offset + session.partSizeBytes);
+      await before.uploadPart(session, { partIndex: offset / session.partSizeBytes, offsetBytes: offset, sizeBytes: part.length, data: bytesOf(part) }, target, signal);
+    }
+    const sha1Base64 = async () => createHash('sha1').update(bytes).digest('base64');
+    await before.commit(session, [], target, { sha1Base64 }, signal);
+    // The process that sent the commit died before recording it: a new one knows only the session.
+    const after = boxProtocol(w);
+    expect(await after.queryServerState(session, target, signal, { sha1Base64 })).toMatchObject({ kind: 'completed', item: { sizeBytes: size, hashes: { sha1Hex: sha1Of(path) } } });
+    const otherSha1 = async () => createHash('sha1').update('other bytes').digest('base64');
+    expect(await after.queryServerState(session, target, signal, { sha1Base64: otherSha1 })).toMatchObject({ kind: 'gone' });
+    expect(await after.queryServerState(session, target, signal)).toMatchObject({ kind: 'gone' });
+    expect(w.box.files()).toMatchObject([{ versions: 1 }]);
+  });
+
   it('pages list_parts past 1,000 entries when resuming and when building the commit from the server list', async () => {
     // Driven through the adapter's own calls: 1,000+ parts through the engine would mostly measure its bookkeeping.
     const w = await world({ partSizeBytes: () => 19_980, listPartsTotalCount: 'expected' });

@@ -122,6 +122,33 @@ describe('hoist upload to Microsoft Graph', () => {
     expect(emulator.items()[0]!.sha256).toBe(await sha256File(file));
   });
 
+  it('re-running an upload that finished sends nothing for unchanged files; a changed file or --again uploads anew', async () => {
+    await addDest();
+    const same = join(work, 'same.bin');
+    const changed = join(work, 'changed.bin');
+    writeRandomFile(same, 2 * MiB);
+    writeRandomFile(changed, 1 * MiB);
+    const first = await hoist('upload', same, changed, '--dest', 'od', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    const firstIds = parseJsonOutput<Summary>(first.stdout).jobs.map((j) => j.id);
+    appendFileSync(changed, 'more');
+    const requestsBefore = emulator.requests.length;
+    const second = await hoist('upload', same, changed, '--dest', 'od');
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/same\.bin: already uploaded, unchanged since/);
+    expect(second.stdout).toMatch(/changed\.bin: uploaded and verified/);
+    const sessionsFor = (name: string) => emulator.sessions().filter((s) => s.path.endsWith(name)).length;
+    expect(sessionsFor('same.bin')).toBe(1);
+    expect(sessionsFor('changed.bin')).toBe(2);
+    expect(emulator.requests.slice(requestsBefore).filter((r) => r.path.includes('same.bin'))).toEqual([]);
+    const status = parseJsonOutput<{ jobs: JobView[] }>((await hoist('status', '--json')).stdout);
+    expect(status.jobs.filter((j) => j.remotePath === '/same.bin').map((j) => j.id)).toEqual([firstIds[0]]);
+    const again = await hoist('upload', same, '--dest', 'od', '--again', '--json');
+    expect(again.code).toBe(0);
+    expect(sessionsFor('same.bin')).toBe(2);
+    expect(emulator.items().find((i) => i.path === '/same.bin')?.sha256).toBe(await sha256File(same));
+  });
+
   it('an expired session is replaced by a new one and the upload completes', async () => {
     await addDest();
     const file = join(work, 'expire.bin');

@@ -71,6 +71,7 @@ function buildProgram(): Command {
     .option('--remote-dir <path>', 'folder at the destination (default: the root)')
     .option('--concurrency <n>', 'files uploaded at once (default 3)', parsePositiveInt)
     .option('--json', 'print a JSON summary instead of progress')
+    .option('--again', 'upload files again even where the same file, unchanged, was uploaded to the same place before')
     .option(WAIT_FLAGS, WAIT_HELP, parseWaitSeconds);
   addTransferFlags(upload).action(async (files: string[], opts: UploadOpts) => {
     applyTransferOptions(transferOptionsOf(opts));
@@ -120,7 +121,7 @@ interface TransferFlags {
   bwlimit?: string;
   stallTimeout?: number;
 }
-type UploadOpts = TransferFlags & { dest: string; remoteDir?: string; concurrency?: number; json?: boolean; wait?: number | true };
+type UploadOpts = TransferFlags & { dest: string; remoteDir?: string; concurrency?: number; json?: boolean; again?: boolean; wait?: number | true };
 type ResumeOpts = TransferFlags & { all?: boolean; json?: boolean; wait?: number | true };
 
 function parsePositiveInt(value: string): number {

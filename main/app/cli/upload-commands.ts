@@ -17,6 +17,8 @@ export interface RunOptions {
   concurrency?: number;
   /** `--wait`: seconds to wait for another process holding a job (Infinity: until it lets go); unset: do not wait. */
   waitSeconds?: number;
+  /** Finished jobs given for files already uploaded, unchanged: reported as such, nothing is sent. */
+  alreadyUploaded?: readonly number[];
 }
 
 /** How often `--wait` looks whether the other process let go of a job (one read of the database, one of /proc). */
@@ -28,11 +30,11 @@ export interface RunResult {
   output: string;
 }
 
-export async function uploadFiles(ctx: CliContext, files: string[], opts: RunOptions & { dest: string; remoteDir?: string }): Promise<RunResult> {
+export async function uploadFiles(ctx: CliContext, files: string[], opts: RunOptions & { dest: string; remoteDir?: string; again?: boolean }): Promise<RunResult> {
   const dest = ctx.store.destinations.byName(opts.dest);
   if (!dest) throw new HoistError('not-found', `No destination named "${opts.dest}". Add one with: hoist dest add ${opts.dest} --provider graph …`);
-  const { jobIds, problems } = await queueFiles(ctx.store, diskFileSource, dest, files, opts.remoteDir, Date.now);
-  const result = await runJobs(ctx, jobIds, opts);
+  const { jobIds, problems, alreadyUploaded } = await queueFiles(ctx.store, diskFileSource, dest, files, opts.remoteDir, Date.now, { again: opts.again });
+  const result = await runJobs(ctx, jobIds, { ...opts, alreadyUploaded });
   if (problems.length === 0) return result;
   const output = opts.json ? withProblems(result.output, problems) : [...problems.map((p) => `hoist: ${p}`), result.output].filter(Boolean).join('\n');
   return { exitCode: Math.max(1, result.exitCode), output };
@@ -76,7 +78,7 @@ export async function runJobs(ctx: CliContext, jobIds: readonly number[], opts: 
     for (const o of outcomes) if (o.state === 'busy') process.stderr.write(`hoist: ${o.message}\n`);
     return { exitCode, output: JSON.stringify({ ok: exitCode === 0, jobs: listJobViews(ctx.store, jobIds) }) };
   }
-  return { exitCode, output: summarize(outcomes, names, interrupted) };
+  return { exitCode, output: summarize(outcomes, names, interrupted, new Set(opts.alreadyUploaded)) };
 }
 
 /**
@@ -122,12 +124,12 @@ function busyMessage(ctx: CliContext, jobId: number, names: Map<number, string>,
   return hasWaited ? `${who} is still uploading ${file}; stopped waiting` : `${who} is uploading ${file} right now; add --wait to wait for it`;
 }
 
-function summarize(outcomes: readonly JobOutcome[], names: Map<number, string>, interrupted: boolean): string {
+function summarize(outcomes: readonly JobOutcome[], names: Map<number, string>, interrupted: boolean, alreadyUploaded: ReadonlySet<number>): string {
   const lines = outcomes.map((o) => {
     const label = `#${o.jobId} ${names.get(o.jobId) ?? ''}`;
     switch (o.state) {
       case 'done':
-        return `✓ ${label}: uploaded and verified`;
+        return alreadyUploaded.has(o.jobId) ? `✓ ${label}: already uploaded, unchanged since (--again sends it again)` : `✓ ${label}: uploaded and verified`;
       case 'failed':
         return `✗ ${label}: failed – ${o.message ?? 'unknown error'}`;
       case 'paused':
