@@ -1,26 +1,18 @@
 import { useEffect, useSyncExternalStore } from 'react';
 import type { ThemeView } from '../../preload/contract/index.js';
 import { faviconUrl } from './favicon.js';
+import { applyTheme, isSystemDark, subscribeDark } from './theme.js';
 import { useAppState } from './app-context.js';
 
-const darkQuery = () => window.matchMedia('(prefers-color-scheme: dark)');
-
 function useSystemDark(): boolean {
-  return useSyncExternalStore(
-    (notify) => {
-      const query = darkQuery();
-      query.addEventListener('change', notify);
-      return () => query.removeEventListener('change', notify);
-    },
-    () => darkQuery().matches,
-  );
+  return useSyncExternalStore(subscribeDark, isSystemDark);
 }
 
 /** The light or dark theme in force: the setting, or the OS when it says "system". */
 export function useResolvedTheme(): 'light' | 'dark' {
   const setting: ThemeView = useAppState((s) => s.settings.theme);
-  const isSystemDark = useSystemDark();
-  return setting === 'system' ? (isSystemDark ? 'dark' : 'light') : setting;
+  const isDark = useSystemDark();
+  return setting === 'system' ? (isDark ? 'dark' : 'light') : setting;
 }
 
 /** The page around the app: theme, title and favicon follow the app state. */
@@ -30,9 +22,7 @@ export function useAppChrome(): void {
   const kind = useAppState((s) => s.appState.kind);
   const isLoaded = useAppState((s) => s.isLoaded);
 
-  useEffect(() => {
-    document.documentElement.dataset.theme = theme;
-  }, [theme]);
+  useEffect(() => applyTheme(theme), [theme]);
 
   useEffect(() => {
     document.title = summary;

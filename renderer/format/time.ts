@@ -12,6 +12,13 @@ export function formatClock(atMs: number, nowMs: number = atMs): string {
   return isSameDay ? time : `${at.getDate()} ${MONTHS[at.getMonth()]} ${time}`;
 }
 
+/** Local midnight of the day of `ms`: what "finished 14:02" depends on (it gains a date on another day). */
+export function startOfDayMs(ms: number): number {
+  const day = new Date(ms);
+  day.setHours(0, 0, 0, 0);
+  return day.getTime();
+}
+
 /** "42 s", "1 min 24 s", "12 min", "1 h 5 min", "2 d 3 h": two units at most, seconds only below ten minutes. */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));

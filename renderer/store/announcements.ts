@@ -15,7 +15,8 @@ export function announcementFor(previousJobs: Readonly<Record<number, JobView>>,
     if (event.name !== 'jobsChanged') continue;
     for (const job of event.payload.jobs) {
       const before = previousJobs[job.id]?.state;
-      if (job.state === 'done' && before !== 'done') finished.set(job.id, job.name);
+      // A job the window does not hold was already finished (not loaded yet): nothing new to say.
+      if (job.state === 'done' && before !== undefined && before !== 'done') finished.set(job.id, job.name);
       if (job.state === 'failed' && before !== 'failed') failed.set(job.id, job);
     }
   }

@@ -2,7 +2,9 @@ import { BridgeError, EVENT_NAMES, listenerName, type HoistEvent, type Unsubscri
 import type { BridgeLink, LinkStatus } from '../transport/bridge-link.js';
 import { announcementFor } from './announcements.js';
 import type { AppStore } from './app-store.js';
-import { applyEvents, applySnapshot } from './reducers.js';
+import { applyEvents, applyFinished, applySnapshot, setFinishedStatus } from './reducers.js';
+import { needsFinished } from './selectors.js';
+import type { AppState } from './ui-state.js';
 
 export interface FeedOptions {
   now?: () => number;
@@ -13,7 +15,8 @@ export interface FeedOptions {
 /**
  * Feeds the store from the bridge: a snapshot on every (re)connection, then events. Events of one task are applied in
  * one `setState`. Events that arrive while a snapshot is on its way are dropped: they were sent before the snapshot's
- * answer on the same ordered connection, so the snapshot already holds what they say.
+ * answer on the same ordered connection, so the snapshot already holds what they say. Finished jobs are asked for
+ * (`listFinished`) once per snapshot, when the window first shows them.
  */
 export function feedStore(store: AppStore, link: BridgeLink, options: FeedOptions = {}): Unsubscribe {
   const now = options.now ?? Date.now;
@@ -22,17 +25,21 @@ export function feedStore(store: AppStore, link: BridgeLink, options: FeedOption
   let isScheduled = false;
   let isReady = false;
   let loadSeq = 0;
+  /** The snapshot (its loadSeq) whose finished jobs were asked for. */
+  let finishedSeq = -1;
   let isStopped = false;
 
-  const flush = () => {
+  /** Applies the queued events, and `then` after them, in one update. */
+  const flush = (then?: (state: AppState) => AppState) => {
     isScheduled = false;
-    if (queue.length === 0) return;
+    if (queue.length === 0 && then === undefined) return;
     const events = queue;
     queue = [];
     store.setState((state) => {
       const next = applyEvents(state, events);
       const text = announcementFor(state.jobs, events);
-      return text === null ? next : { ...next, announcement: { seq: state.announcement.seq + 1, text } };
+      const said = text === null ? next : { ...next, announcement: { seq: state.announcement.seq + 1, text } };
+      return then === undefined ? said : then(said);
     }, true);
   };
 
@@ -41,7 +48,7 @@ export function feedStore(store: AppStore, link: BridgeLink, options: FeedOption
     queue.push(event);
     if (!isScheduled) {
       isScheduled = true;
-      schedule(flush);
+      schedule(() => flush());
     }
   };
 
@@ -62,12 +69,36 @@ export function feedStore(store: AppStore, link: BridgeLink, options: FeedOption
         return { ...next, connection: 'open', epoch: state.epoch + 1, nowMs: now() + next.clockSkewMs };
       }, true);
       isReady = true;
+      loadFinishedIfShown(store.getState());
     } catch (error) {
       if (seq !== loadSeq || isStopped || (error instanceof BridgeError && error.code === 'disconnected')) return;
       const text = `Could not read Hoist's state: ${error instanceof Error ? error.message : String(error)}`;
       store.setState((state) => ({ notice: { seq: (state.notice?.seq ?? 0) + 1, text } }));
     }
   };
+
+  const loadFinished = async () => {
+    const seq = loadSeq;
+    finishedSeq = seq;
+    store.setState((state) => setFinishedStatus(state, 'loading'), true);
+    try {
+      const finished = await link.bridge.listFinished();
+      if (seq !== loadSeq || isStopped) return;
+      // Events that arrived before the answer are older than it: they go first, in the same update.
+      flush((state) => applyFinished(state, finished));
+    } catch (error) {
+      if (seq !== loadSeq || isStopped || (error instanceof BridgeError && error.code === 'disconnected')) return;
+      // Closed again, so opening the group asks again.
+      finishedSeq = -1;
+      const text = `Could not read the finished uploads: ${error instanceof Error ? error.message : String(error)}`;
+      store.setState((state) => ({ ...setFinishedStatus(state, 'counted'), isFinishedOpen: false, notice: { seq: (state.notice?.seq ?? 0) + 1, text } }), true);
+    }
+  };
+
+  const loadFinishedIfShown = (state: AppState) => {
+    if (isReady && !isStopped && finishedSeq !== loadSeq && state.finished.status === 'counted' && needsFinished(state)) void loadFinished();
+  };
+  const stopWatching = store.subscribe(loadFinishedIfShown);
 
   const onStatus = (status: LinkStatus) => {
     if (status === 'open') {
@@ -86,6 +117,7 @@ export function feedStore(store: AppStore, link: BridgeLink, options: FeedOption
   return () => {
     isStopped = true;
     stopStatus();
+    stopWatching();
     for (const unsubscribe of subscriptions) unsubscribe();
   };
 }

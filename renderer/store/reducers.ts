@@ -1,5 +1,5 @@
 import type { HoistEvent, JobProgressView, JobView, PartsChangedView, PartsView, ProgressTickView, SnapshotView, TotalsView } from '../../preload/contract/index.js';
-import { GROUP_ORDER, type DomainState, type GroupKey } from './domain-state.js';
+import { GROUP_ORDER, type DomainState, type FinishedJobs, type GroupKey } from './domain-state.js';
 import { groupOf, keepsPlace, mergeGroup, sortGroup } from './job-groups.js';
 
 /**
@@ -8,7 +8,10 @@ import { groupOf, keepsPlace, mergeGroup, sortGroup } from './job-groups.js';
  * Generic over the state so the UI's own fields ride along untouched.
  */
 
-/** Takes main's state as a whole. `receivedAtMs` is our clock when it arrived (for the skew). */
+/**
+ * Takes main's state as a whole: its unfinished jobs, and only the number of finished ones (`applyFinished` brings
+ * them). `receivedAtMs` is our clock when it arrived (for the skew).
+ */
 export function applySnapshot<S extends DomainState>(state: S, snapshot: SnapshotView, receivedAtMs: number): S {
   const jobs: Record<number, JobView> = {};
   const buckets: Record<GroupKey, number[]> = { uploading: [], attention: [], paused: [], queued: [], finished: [] };
@@ -25,6 +28,7 @@ export function applySnapshot<S extends DomainState>(state: S, snapshot: Snapsho
     isLoaded: true,
     jobs,
     groups: buckets,
+    finished: { status: 'counted', unloadedCount: snapshot.finishedCount },
     live: {},
     totals: snapshot.totals,
     parts,
@@ -47,8 +51,9 @@ export function applyEvents<S extends DomainState>(state: S, events: readonly Ho
 export function applyEvent<S extends DomainState>(state: S, event: HoistEvent): S {
   switch (event.name) {
     case 'jobsAdded':
+      return upsertJobs(state, event.payload.jobs, 'added');
     case 'jobsChanged':
-      return upsertJobs(state, event.payload.jobs);
+      return upsertJobs(state, event.payload.jobs, 'changed');
     case 'jobsRemoved':
       return removeJobs(state, event.payload.ids);
     case 'progress':
@@ -70,9 +75,17 @@ export function applyEvent<S extends DomainState>(state: S, event: HoistEvent): 
   }
 }
 
+/**
+ * Where job views come from: new jobs (`jobsAdded`), changed ones (`jobsChanged`), or the finished ones `listFinished`
+ * brought. Main sends `jobsChanged` only for jobs the window was told about, so one missing from `jobs` is a finished
+ * job not loaded yet: it leaves the unloaded count (whatever its state now).
+ */
+export type JobsSource = 'added' | 'changed' | 'listed';
+
 /** Adds or replaces whole job views; one copy of each map however many jobs arrive. */
-export function upsertJobs<S extends DomainState>(state: S, incoming: readonly JobView[]): S {
+export function upsertJobs<S extends DomainState>(state: S, incoming: readonly JobView[], source: JobsSource = 'changed'): S {
   if (incoming.length === 0) return state;
+  let surfaced = 0;
   const jobs: Record<number, JobView> = { ...state.jobs };
   const touched = new Map<GroupKey, Set<number>>();
   const arrivals = new Map<GroupKey, number[]>();
@@ -82,6 +95,7 @@ export function upsertJobs<S extends DomainState>(state: S, incoming: readonly J
   for (const job of latest.values()) {
     const previous = state.jobs[job.id];
     const group = groupOf(job);
+    if (previous === undefined && source === 'changed') surfaced += 1;
     jobs[job.id] = job;
     // A tick only describes a running job; once it stops, its stored numbers are the truth.
     if (job.state !== 'running' && state.live[job.id] !== undefined) {
@@ -102,13 +116,36 @@ export function upsertJobs<S extends DomainState>(state: S, incoming: readonly J
     for (const [group, ids] of touched) next[group] = mergeGroup(group, state.groups[group], ids, arrivals.get(group) ?? [], jobs);
     groups = next;
   }
-  return { ...state, jobs, groups, live: live ?? state.live };
+  return { ...state, jobs, groups, live: live ?? state.live, finished: lessUnloaded(state.finished, surfaced) };
 }
 
-/** Drops jobs from the queue, with their live numbers and parts. */
+/**
+ * Merges the finished jobs `listFinished` brought (10,000 rows in one update). Events that arrived before its answer
+ * are older than it; jobs they brought keep their place, the answer's views replace theirs.
+ */
+export function applyFinished<S extends DomainState>(state: S, finished: readonly JobView[]): S {
+  return { ...upsertJobs(state, finished, 'listed'), finished: { status: 'loaded', unloadedCount: 0 } };
+}
+
+/** `listFinished` was asked (or its answer is lost with the connection: `counted` again). */
+export function setFinishedStatus<S extends DomainState>(state: S, status: FinishedJobs['status']): S {
+  return state.finished.status === status ? state : { ...state, finished: { ...state.finished, status } };
+}
+
+/** Finished jobs that were not loaded and are now known by id (changed or removed): they leave the unloaded count. */
+function lessUnloaded(finished: FinishedJobs, count: number): FinishedJobs {
+  if (count === 0 || finished.unloadedCount === 0) return finished;
+  return { ...finished, unloadedCount: Math.max(0, finished.unloadedCount - count) };
+}
+
+/**
+ * Drops jobs from the queue, with their live numbers and parts. Ids the window does not hold are finished jobs not
+ * loaded yet (cleared): they leave the unloaded count.
+ */
 export function removeJobs<S extends DomainState>(state: S, ids: readonly number[]): S {
   const gone = new Set(ids.filter((id) => state.jobs[id] !== undefined));
-  if (gone.size === 0) return state;
+  const unseen = new Set(ids).size - gone.size;
+  if (gone.size === 0) return unseen === 0 ? state : withFinished(state, lessUnloaded(state.finished, unseen));
   const jobs: Record<number, JobView> = { ...state.jobs };
   const live: Record<number, JobProgressView> = { ...state.live };
   const parts: Record<number, PartsView | null> = { ...state.parts };
@@ -121,7 +158,11 @@ export function removeJobs<S extends DomainState>(state: S, ids: readonly number
   }
   const groups = { ...state.groups };
   for (const group of affected) groups[group] = state.groups[group].filter((id) => !gone.has(id));
-  return { ...state, jobs, groups, live, parts };
+  return { ...state, jobs, groups, live, parts, finished: lessUnloaded(state.finished, unseen) };
+}
+
+function withFinished<S extends DomainState>(state: S, finished: FinishedJobs): S {
+  return finished === state.finished ? state : { ...state, finished };
 }
 
 const sameProgress = (a: JobProgressView, b: JobProgressView) =>

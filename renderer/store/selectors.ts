@@ -1,6 +1,7 @@
 import type { FailureCause, JobView } from '../../preload/contract/index.js';
 import { causeRank } from '../format/cause-words.js';
 import { GROUP_ORDER, type DomainState, type GroupKey } from './domain-state.js';
+import type { AppState } from './ui-state.js';
 
 /** One line of the virtual queue list. */
 export type QueueItem =
@@ -36,11 +37,26 @@ export function failedByCause(state: Pick<DomainState, 'groups' | 'jobs'>): Caus
   return groups.sort((a, b) => causeRank(a.cause) - causeRank(b.cause));
 }
 
-/** Counts per group (empty groups included). */
-export function groupCounts(state: Pick<DomainState, 'groups'>): Record<GroupKey, number> {
+/** Finished jobs in the queue, loaded or not (the Finished group's count). */
+export function finishedCount(state: Pick<DomainState, 'groups' | 'finished'>): number {
+  return state.groups.finished.length + state.finished.unloadedCount;
+}
+
+/** Counts per group (empty groups included; Finished counts the jobs not loaded yet). */
+export function groupCounts(state: Pick<DomainState, 'groups' | 'finished'>): Record<GroupKey, number> {
   const counts = {} as Record<GroupKey, number>;
-  for (const group of GROUP_ORDER) counts[group] = state.groups[group].length;
+  for (const group of GROUP_ORDER) counts[group] = group === 'finished' ? finishedCount(state) : state.groups[group].length;
   return counts;
+}
+
+/** Every job in the queue, finished ones included. */
+export function queueCount(state: Pick<DomainState, 'groups' | 'finished'>): number {
+  return activeCount(state) + finishedCount(state);
+}
+
+/** Whether the window shows finished jobs now (the queue with Finished open), so they must be loaded. */
+export function needsFinished(state: Pick<AppState, 'isFinishedOpen' | 'screen'>): boolean {
+  return state.isFinishedOpen && state.screen === 'queue';
 }
 
 /** Jobs still to go: everything not finished. */
@@ -52,13 +68,15 @@ export function activeCount(state: Pick<DomainState, 'groups'>): number {
  * The flat list the virtual queue draws: a header per non-empty group, failed jobs under a line per cause, and the
  * Finished group's rows only when it is open.
  */
-export function queueItems(state: Pick<DomainState, 'groups' | 'jobs'>, filter: QueueFilter, isFinishedOpen: boolean): QueueItem[] {
+export function queueItems(state: Pick<DomainState, 'groups' | 'jobs' | 'finished'>, filter: QueueFilter, isFinishedOpen: boolean): QueueItem[] {
   const items: QueueItem[] = [];
   for (const group of GROUP_ORDER) {
     if (filter === 'attention' && group !== 'attention') continue;
     const ids = state.groups[group];
-    if (ids.length === 0) continue;
-    items.push({ kind: 'group', key: `g:${group}`, group, count: ids.length });
+    // Finished shows its count before its jobs are loaded.
+    const count = group === 'finished' ? finishedCount(state) : ids.length;
+    if (count === 0) continue;
+    items.push({ kind: 'group', key: `g:${group}`, group, count });
     if (group === 'attention') {
       for (const cause of failedByCause(state)) {
         items.push({ kind: 'cause', key: `c:${cause.cause}`, cause: cause.cause, ids: cause.ids, destinations: cause.destinations });
@@ -74,15 +92,16 @@ export function queueItems(state: Pick<DomainState, 'groups' | 'jobs'>, filter: 
 
 /** queueItems, recomputed only when the groups, the jobs or the options change (never on a progress tick). */
 export function createQueueItemsSelector(): typeof queueItems {
-  let last: { groups: unknown; jobs: unknown; filter: QueueFilter; isFinishedOpen: boolean; items: QueueItem[] } | null = null;
+  let last: { groups: unknown; jobs: unknown; unloaded: number; filter: QueueFilter; isFinishedOpen: boolean; items: QueueItem[] } | null = null;
   return (state, filter, isFinishedOpen) => {
     // Jobs matter only for the causes of failed ones; other changes keep the list when the groups did not move.
     const jobsKey = state.groups.attention.length > 0 ? state.jobs : null;
-    if (last !== null && last.groups === state.groups && last.jobs === jobsKey && last.filter === filter && last.isFinishedOpen === isFinishedOpen) {
+    const unloaded = state.finished.unloadedCount;
+    if (last !== null && last.groups === state.groups && last.jobs === jobsKey && last.unloaded === unloaded && last.filter === filter && last.isFinishedOpen === isFinishedOpen) {
       return last.items;
     }
     const items = queueItems(state, filter, isFinishedOpen);
-    last = { groups: state.groups, jobs: jobsKey, filter, isFinishedOpen, items };
+    last = { groups: state.groups, jobs: jobsKey, unloaded, filter, isFinishedOpen, items };
     return items;
   };
 }

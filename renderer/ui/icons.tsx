@@ -1,9 +1,13 @@
 import type { ReactNode } from 'react';
 
-/** Line icons on a 16 px grid, drawn in the text colour. Always decorative: the words carry the meaning. */
+/**
+ * Line icons on a 16 px grid, drawn in the text colour. Always decorative: the words carry the meaning. How they are
+ * drawn (no fill, a 1.5 px round stroke) is in base.css, not in attributes: a queue row mounts several of them while
+ * scrolling, and every attribute is one more DOM call.
+ */
 function Icon({ children, size = 16 }: { children: ReactNode; size?: number }) {
   return (
-    <svg className="icon" width={size} height={size} viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+    <svg className="icon" viewBox="0 0 16 16" aria-hidden="true" style={size === 16 ? undefined : { width: size, height: size }}>
       {children}
     </svg>
   );

@@ -128,7 +128,7 @@ describe('warnings', () => {
   it('says what expires when and what it costs', () => {
     expect(warningText(expiring, now, 'paused')).toBe('Paused: OneDrive will drop the upload session of film.mov — it expires in 12 min (14:32); after that 3.2 GiB must be sent again.');
     expect(warningText(expired, now, 'paused')).toContain('Session expired; resuming starts a new session');
-    expect(warningText({ ...expired, restartReason: 'session expired' }, now, 'running')).toContain('Session expired; restarted on a new session');
+    expect(warningText({ ...expired, restartReason: 'session expired' }, now, 'running')).toContain('Session expired; clip.mov restarted on a new session');
   });
 
   it('shows one banner per kind, the most pressing first, and skips dismissed ones', () => {

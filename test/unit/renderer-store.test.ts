@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { HoistEvent } from '../../preload/contract/index.js';
 import { initialDomainState, type DomainState } from '../../renderer/store/domain-state.js';
 import { announcementFor } from '../../renderer/store/announcements.js';
-import { applyEvent, applyEvents, applyParts, applyProgress, applySnapshot, releaseParts, requestParts } from '../../renderer/store/reducers.js';
-import { createQueueItemsSelector, failedByCause, groupCounts, queueItems } from '../../renderer/store/selectors.js';
-import { failed, job, part, snapshot } from '../support/renderer-fixtures.js';
+import { applyEvent, applyEvents, applyFinished, applyParts, applyProgress, applySnapshot, releaseParts, requestParts } from '../../renderer/store/reducers.js';
+import { createQueueItemsSelector, failedByCause, finishedCount, groupCounts, queueCount, queueItems } from '../../renderer/store/selectors.js';
+import { failed, finishedOf, job, part, snapshot } from '../support/renderer-fixtures.js';
 
-const loaded = (...jobs: Parameters<typeof snapshot>[0]): DomainState => applySnapshot(initialDomainState, snapshot(jobs), 40_000);
+/** The store after the snapshot of `jobs`: finished ones only counted. */
+const counted = (...jobs: Parameters<typeof snapshot>[0]): DomainState => applySnapshot(initialDomainState, snapshot(jobs), 40_000);
+/** The same once listFinished answered: every job in the store. */
+const loaded = (...jobs: Parameters<typeof snapshot>[0]): DomainState => applyFinished(counted(...jobs), finishedOf(jobs));
 const tick = (jobs: Array<{ id: number; ackedBytes: number }>): HoistEvent => ({
   name: 'progress',
   payload: { jobs: jobs.map((j) => ({ inFlightBytes: 0, bytesPerSec: 100, etaSec: 5, stalledSinceMs: null, ...j })), totals: { bytesPerSec: 100, etaSec: 5, remainingBytes: 10 } },
@@ -35,6 +38,115 @@ describe('applySnapshot', () => {
     state = requestParts(requestParts(state, 1), 2);
     state = applySnapshot(state, snapshot([job(1, { state: 'running' })]), 0);
     expect(Object.keys(state.parts)).toEqual(['1']);
+  });
+});
+
+describe('finished jobs, loaded when the window shows them', () => {
+  const done = (id: number, updatedAtMs = id) => job(id, { state: 'done', updatedAtMs });
+  const history = (from: number, count: number) => Array.from({ length: count }, (_, i) => done(from + i));
+
+  it('are only counted by the snapshot: the Finished header shows the count, without rows', () => {
+    const state = counted(job(1, { state: 'running' }), job(2), ...history(10, 3), job(20, { state: 'cancelled', updatedAtMs: 5 }));
+    expect(state.finished).toEqual({ status: 'counted', unloadedCount: 4 });
+    expect(state.groups.finished).toEqual([]);
+    expect(Object.keys(state.jobs)).toEqual(['1', '2']);
+    expect(groupCounts(state).finished).toBe(4);
+    expect(queueCount(state)).toBe(6);
+    expect(queueItems(state, 'all', true).map((item) => item.key)).toEqual(['g:uploading', 'j:1', 'g:queued', 'j:2', 'g:finished']);
+    expect(queueItems(state, 'all', true).at(-1)).toMatchObject({ kind: 'group', group: 'finished', count: 4 });
+  });
+
+  it('merge 10,000 finished jobs in one update, newest first, leaving the other groups alone', () => {
+    const jobs = [job(1, { state: 'running' }), ...history(2, 10_000)];
+    const before = counted(...jobs);
+    const after = applyFinished(before, finishedOf(jobs));
+    expect(after.finished).toEqual({ status: 'loaded', unloadedCount: 0 });
+    expect(after.groups.finished).toHaveLength(10_000);
+    expect(after.groups.finished[0]).toBe(10_001);
+    expect(after.groups.finished.at(-1)).toBe(2);
+    expect(after.groups.uploading).toBe(before.groups.uploading);
+    expect(after.jobs[1]).toBe(before.jobs[1]);
+    expect(finishedCount(after)).toBe(10_000);
+    expect(queueItems(after, 'all', true)).toHaveLength(2 + 1 + 10_000);
+  });
+
+  it('count a job that finishes before the load once, and take the answer as the newer view', () => {
+    let state = counted(job(1, { state: 'running' }), ...history(10, 3));
+    state = applyEvent(state, { name: 'jobsChanged', payload: { jobs: [done(1, 50)] } });
+    expect(state.groups.finished).toEqual([1]);
+    expect(state.finished.unloadedCount).toBe(3);
+    expect(finishedCount(state)).toBe(4);
+    // listFinished answers after that event: it holds job 1 too, with its remote link by now.
+    state = applyFinished(state, [{ ...done(1, 50), remoteWebUrl: 'https://x.invalid/1' }, ...finishedOf(history(10, 3))]);
+    expect(state.groups.finished).toEqual([1, 12, 11, 10]);
+    expect(state.jobs[1]?.remoteWebUrl).toBe('https://x.invalid/1');
+    expect(finishedCount(state)).toBe(4);
+  });
+
+  it('count a job that finishes after the load', () => {
+    let state = loaded(job(1, { state: 'running' }), ...history(10, 3));
+    state = applyEvent(state, { name: 'jobsChanged', payload: { jobs: [job(1, { state: 'cancelled', updatedAtMs: 60 })] } });
+    expect(state.groups.finished).toEqual([1, 12, 11, 10]);
+    expect(state.groups.uploading).toEqual([]);
+    expect(finishedCount(state)).toBe(4);
+    expect(state.finished).toEqual({ status: 'loaded', unloadedCount: 0 });
+  });
+
+  it('move an unloaded finished job that changed, or was queued again, out of the unloaded count', () => {
+    let state = counted(job(1), ...history(10, 3));
+    state = applyEvent(state, { name: 'jobsChanged', payload: { jobs: [{ ...done(10), remoteWebUrl: 'https://x.invalid/10' }] } });
+    expect(state.groups.finished).toEqual([10]);
+    expect(state.finished.unloadedCount).toBe(2);
+    expect(finishedCount(state)).toBe(3);
+    state = applyEvent(state, { name: 'jobsChanged', payload: { jobs: [job(11, { state: 'queued' })] } });
+    expect(state.groups.queued).toEqual([1, 11]);
+    expect(state.finished.unloadedCount).toBe(1);
+    expect(finishedCount(state)).toBe(2);
+  });
+
+  it('add new finished jobs (another process) to the count, loaded or not', () => {
+    let state = counted(job(1), ...history(10, 3));
+    state = applyEvent(state, { name: 'jobsAdded', payload: { jobs: [done(30)] } });
+    expect(state.groups.finished).toEqual([30]);
+    expect(state.finished.unloadedCount).toBe(3);
+    expect(finishedCount(state)).toBe(4);
+  });
+
+  it('leave the count when cleared, loaded or not', () => {
+    let state = counted(job(1, { state: 'running' }), ...history(10, 3));
+    state = applyEvent(state, { name: 'jobsChanged', payload: { jobs: [done(1, 50)] } });
+    state = applyEvent(state, { name: 'jobsRemoved', payload: { ids: [1, 10, 11, 12] } });
+    expect(finishedCount(state)).toBe(0);
+    expect(state.finished).toEqual({ status: 'counted', unloadedCount: 0 });
+    expect(queueItems(state, 'all', true)).toEqual([]);
+
+    // Only unloaded ones cleared: nothing but the count changes.
+    const unloaded = counted(job(1), ...history(10, 3));
+    const cleared = applyEvent(unloaded, { name: 'jobsRemoved', payload: { ids: [10, 11, 12] } });
+    expect(cleared.finished.unloadedCount).toBe(0);
+    expect(cleared.jobs).toBe(unloaded.jobs);
+    expect(cleared.groups).toBe(unloaded.groups);
+
+    // Once loaded, an id the window does not hold changes nothing.
+    const all = loaded(job(1), ...history(10, 3));
+    expect(applyEvent(all, { name: 'jobsRemoved', payload: { ids: [99] } })).toBe(all);
+    expect(finishedCount(applyEvent(all, { name: 'jobsRemoved', payload: { ids: [10, 11, 12] } }))).toBe(0);
+  });
+
+  it('are forgotten by a new snapshot (a reconnect), which counts them again', () => {
+    const jobs = [job(1, { state: 'running' }), ...history(10, 3)];
+    const state = applySnapshot(loaded(...jobs), snapshot([...jobs, done(20)]), 0);
+    expect(state.finished).toEqual({ status: 'counted', unloadedCount: 4 });
+    expect(state.groups.finished).toEqual([]);
+    expect(state.jobs[10]).toBeUndefined();
+  });
+
+  it('recompute the list when only the count moved', () => {
+    const select = createQueueItemsSelector();
+    let state = counted(job(1), ...history(10, 3));
+    expect(select(state, 'all', false).at(-1)).toMatchObject({ group: 'finished', count: 3 });
+    state = applyEvent(state, { name: 'jobsRemoved', payload: { ids: [10] } });
+    expect(select(state, 'all', false).at(-1)).toMatchObject({ group: 'finished', count: 2 });
   });
 });
 
@@ -179,5 +291,11 @@ describe('applyEvents and announcements', () => {
     const events: HoistEvent[] = [{ name: 'jobsChanged', payload: { jobs: [...jobs.map((j) => ({ ...j, state: 'done' as const })), job(9, { state: 'done' })] } }];
     expect(announcementFor(before.jobs, events)).toBe('5 files uploaded');
     expect(announcementFor(before.jobs, [{ name: 'jobsChanged', payload: { jobs: [job(9, { state: 'done' })] } }])).toBeNull();
+  });
+
+  it('stays quiet for a finished job that was not loaded yet', () => {
+    const before = counted(job(1, { state: 'running' }), job(9, { state: 'done' }));
+    expect(before.jobs[9]).toBeUndefined();
+    expect(announcementFor(before.jobs, [{ name: 'jobsChanged', payload: { jobs: [job(9, { state: 'done', remoteWebUrl: 'https://x.invalid/9' })] } }])).toBeNull();
   });
 });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BridgeError, WS_PATH, type CallMessage, type EventsMessage, type HoistBridge, type ResultMessage } from '../../preload/contract/index.js';
+import { BridgeError, WS_PATH, type CallMessage, type EventsMessage, type HoistBridge, type JobView, type ResultMessage } from '../../preload/contract/index.js';
 import { tokenFromFragment } from '../../renderer/transport/token-fragment.js';
 import { reconnectDelayMs } from '../../renderer/transport/backoff.js';
 import type { BridgeLink, LinkStatus } from '../../renderer/transport/bridge-link.js';
 import { connectWsBridge, type SocketLike } from '../../renderer/transport/ws-bridge.js';
 import { createAppStore } from '../../renderer/store/app-store.js';
 import { feedStore } from '../../renderer/store/event-feed.js';
-import { job, snapshot } from '../support/renderer-fixtures.js';
+import { finishedOf, job, snapshot } from '../support/renderer-fixtures.js';
 
 /** A socket the test drives by hand. */
 class FakeSocket implements SocketLike {
@@ -123,18 +123,31 @@ describe('feeding the store', () => {
     const listeners = new Map<string, (payload: unknown) => void>();
     let statusListener: (s: LinkStatus) => void = () => {};
     let answer: (value: ReturnType<typeof snapshot>) => void = () => {};
+    const finishedCalls: Array<{ resolve: (jobs: JobView[]) => void; reject: (error: Error) => void }> = [];
     const bridge = new Proxy({} as HoistBridge, {
       get: (_target, name: string) =>
         name === 'snapshot'
           ? () => new Promise((resolve) => (answer = resolve))
-          : (listener: (payload: unknown) => void) => {
-              listeners.set(name, listener);
-              return () => listeners.delete(name);
-            },
+          : name === 'listFinished'
+            ? () => new Promise((resolve, reject) => finishedCalls.push({ resolve, reject }))
+            : (listener: (payload: unknown) => void) => {
+                listeners.set(name, listener);
+                return () => listeners.delete(name);
+              },
     });
     const link: BridgeLink = { bridge, status: () => 'connecting', onStatus: (l) => ((statusListener = l), () => {}) };
-    return { link, listeners, open: () => statusListener('open'), answer: (s: ReturnType<typeof snapshot>) => answer(s) };
+    return {
+      link,
+      listeners,
+      finishedCalls,
+      open: () => statusListener('open'),
+      drop: () => statusListener('reconnecting'),
+      answer: (s: ReturnType<typeof snapshot>) => answer(s),
+    };
   }
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  };
 
   it('takes a snapshot on open, then applies the events of one task in one update', async () => {
     const store = createAppStore({ nowMs: 0 });
@@ -160,5 +173,72 @@ describe('feeding the store', () => {
     expect(updates).toBe(1);
     expect(store.getState().groups.queued).toHaveLength(10_000);
     expect(store.getState().announcement.text).toBe('film.mov uploaded');
+  });
+
+  it('asks for finished jobs once per snapshot when Finished opens, after the events that came before the answer', async () => {
+    const store = createAppStore({ nowMs: 0 });
+    const fake = fakeLink();
+    // Events wait for the answer here (as when both arrive in one task).
+    feedStore(store, fake.link, { now: () => 49_000, schedule: () => {} });
+    const history = Array.from({ length: 3 }, (_, i) => job(10 + i, { state: 'done', updatedAtMs: 10 + i }));
+    fake.open();
+    fake.answer(snapshot([job(1, { state: 'running' }), ...history]));
+    await settle();
+    expect(store.getState().finished).toEqual({ status: 'counted', unloadedCount: 3 });
+    expect(fake.finishedCalls).toHaveLength(0);
+
+    store.setState({ isFinishedOpen: true });
+    expect(fake.finishedCalls).toHaveLength(1);
+    expect(store.getState().finished.status).toBe('loading');
+    // Job 1 finishes while the answer is on its way; the answer, sent after, holds it too.
+    fake.listeners.get('onJobsChanged')!({ jobs: [job(1, { state: 'done', updatedAtMs: 50 })] });
+    let updates = 0;
+    store.subscribe(() => (updates += 1));
+    fake.finishedCalls[0]!.resolve(finishedOf([job(1, { state: 'done', updatedAtMs: 50 }), ...history]));
+    await settle();
+    expect(updates).toBe(1);
+    expect(store.getState().groups.finished).toEqual([1, 12, 11, 10]);
+    expect(store.getState().finished).toEqual({ status: 'loaded', unloadedCount: 0 });
+
+    store.setState({ isFinishedOpen: false });
+    store.setState({ isFinishedOpen: true });
+    expect(fake.finishedCalls).toHaveLength(1);
+
+    // A reconnect: a new snapshot counts them again, and the open group asks again.
+    fake.drop();
+    fake.open();
+    fake.answer(snapshot([...history, job(20, { state: 'cancelled' })]));
+    await settle();
+    expect(store.getState().groups.finished).toEqual([]);
+    expect(fake.finishedCalls).toHaveLength(2);
+    expect(store.getState().finished).toEqual({ status: 'loading', unloadedCount: 4 });
+  });
+
+  it('closes Finished again with a notice when its jobs cannot be read, so opening it asks again', async () => {
+    const store = createAppStore({ nowMs: 0 });
+    const fake = fakeLink();
+    feedStore(store, fake.link, { now: () => 49_000 });
+    fake.open();
+    fake.answer(snapshot([job(10, { state: 'done' })]));
+    await settle();
+    store.setState({ isFinishedOpen: true });
+    fake.finishedCalls[0]!.reject(new BridgeError('internal', 'database is locked'));
+    await settle();
+    expect(store.getState()).toMatchObject({ isFinishedOpen: false, finished: { status: 'counted', unloadedCount: 1 }, notice: { text: 'Could not read the finished uploads: database is locked' } });
+    store.setState({ isFinishedOpen: true });
+    expect(fake.finishedCalls).toHaveLength(2);
+  });
+
+  it('does not ask for finished jobs on a screen that does not show them', async () => {
+    const store = createAppStore({ nowMs: 0 });
+    const fake = fakeLink();
+    feedStore(store, fake.link, { now: () => 49_000 });
+    store.setState({ isFinishedOpen: true, screen: 'settings' });
+    fake.open();
+    fake.answer(snapshot([job(10, { state: 'done' })]));
+    await settle();
+    expect(fake.finishedCalls).toHaveLength(0);
+    store.setState({ screen: 'queue' });
+    expect(fake.finishedCalls).toHaveLength(1);
   });
 });

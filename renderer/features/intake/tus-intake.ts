@@ -1,4 +1,4 @@
-import { DetailedError, Upload } from 'tus-js-client';
+import type { DetailedError } from 'tus-js-client';
 import { INTAKE_PATH } from '../../../preload/contract/index.js';
 
 export interface IntakeCallbacks {
@@ -13,9 +13,11 @@ export interface IntakeTarget {
   remoteDir: string | null;
 }
 
+const isDetailed = (error: Error): error is DetailedError => 'originalResponse' in error;
+
 /** Why a stream stopped, in words (main answers refusals with a sentence in the body). */
 export function intakeErrorMessage(error: Error): string {
-  if (error instanceof DetailedError && error.originalResponse !== null) {
+  if (isDetailed(error) && error.originalResponse !== null) {
     const status = error.originalResponse.getStatus();
     if (status === 401) return 'Hoist refused the access token. Open the address `hoist serve` printed again.';
     const body = (error.originalResponse.getBody() ?? '').trim();
@@ -30,6 +32,22 @@ export function intakeErrorMessage(error: Error): string {
  * dropped again after an interruption continues from where the intake stopped (tus keeps the upload's address).
  */
 export function streamFile(file: File, target: IntakeTarget, callbacks: IntakeCallbacks): () => void {
+  let isAborted = false;
+  let abort = () => {};
+  // The tus client (a sixth of the window's code) loads with the first file, not with the page.
+  import('tus-js-client').then(
+    ({ Upload }) => {
+      if (!isAborted) abort = start(Upload, file, target, callbacks);
+    },
+    () => callbacks.onError('Hoist could not be reached. Add the file again to continue where it stopped.'),
+  );
+  return () => {
+    isAborted = true;
+    abort();
+  };
+}
+
+function start(Upload: typeof import('tus-js-client').Upload, file: File, target: IntakeTarget, callbacks: IntakeCallbacks): () => void {
   const metadata: Record<string, string> = { filename: file.name };
   if (target.destination !== null) metadata.destination = target.destination;
   if (target.remoteDir !== null) metadata.remoteDir = target.remoteDir;

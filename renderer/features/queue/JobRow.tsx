@@ -1,8 +1,11 @@
 import { memo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { useApp, useAppState } from '../../app/app-context.js';
 import { percentOf } from '../../format/bytes.js';
 import { folderOf, isClockDependent, jobStateWords } from '../../format/job-words.js';
+import { startOfDayMs } from '../../format/time.js';
 import { rowWarningText } from '../../format/warning-words.js';
+import type { AppState } from '../../store/ui-state.js';
 import { ChevronIcon } from '../../ui/icons.js';
 import { ProgressBar } from '../../ui/ProgressBar.js';
 import { PartsPanel } from '../parts/PartsPanel.js';
@@ -13,29 +16,38 @@ import './job-row.css';
 
 interface JobRowProps {
   id: number;
-  /** 1-based position among all lines of the list (aria-rowindex). */
-  rowIndex: number;
+  /** Position in the list (data-index, read by the virtualizer's measuring) and 1-based line number (aria-rowindex). */
+  index: number;
+  /** Offset from the top of the list, in px. */
+  startPx: number;
   isActive: boolean;
+  /** The virtualizer's measuring ref (stable). */
+  measure: (element: HTMLElement | null) => void;
 }
 
 const BAR_TONE = { active: 'active', waiting: 'muted', warning: 'warning', error: 'error', done: 'done', muted: 'muted' } as const;
 
 /**
- * One upload. It reads its own job and live numbers from the store by id, so a progress tick re-renders the rows whose
- * numbers changed and no others; the list never re-creates rows on a tick.
+ * What a row reads from the store, in one subscription. The clock only for words that count down, and for finished
+ * ones only the day ("finished 14:02" gains a date at midnight), so a row in view re-renders once a second only when
+ * its words change that often.
  */
-export const JobRow = memo(function JobRow({ id, rowIndex, isActive }: JobRowProps) {
+function rowSlice(s: AppState, id: number) {
+  const job = s.jobs[id];
+  const live = job?.state === 'running' ? s.live[id] : undefined;
+  const nowMs = job === undefined ? 0 : isClockDependent(job) ? s.nowMs : job.state === 'done' ? startOfDayMs(s.nowMs) : 0;
+  const warning = s.warnings.length === 0 ? undefined : s.warnings.find((w) => w.jobId === id);
+  return [job, live, nowMs, id in s.expanded, warning, warning === undefined ? 0 : s.nowMs] as const;
+}
+
+/**
+ * One upload, positioned in the list by itself (no wrapper: fewer elements per row while scrolling). It reads its own
+ * job and live numbers from the store by id, so a progress tick re-renders the rows whose numbers changed and no
+ * others; the list never re-creates rows on a tick.
+ */
+export const JobRow = memo(function JobRow({ id, index, startPx, isActive, measure }: JobRowProps) {
   const { actions } = useApp();
-  const job = useAppState((s) => s.jobs[id]);
-  const live = useAppState((s) => (s.jobs[id]?.state === 'running' ? s.live[id] : undefined));
-  const nowMs = useAppState((s) => {
-    const current = s.jobs[id];
-    // Only rows whose words count down (or say a clock time) follow the clock.
-    return current !== undefined && (isClockDependent(current) || current.state === 'done') ? s.nowMs : 0;
-  });
-  const isExpanded = useAppState((s) => id in s.expanded);
-  const warning = useAppState((s) => s.warnings.find((w) => w.jobId === id));
-  const clockMs = useAppState((s) => (warning !== undefined ? s.nowMs : 0));
+  const [job, live, nowMs, isExpanded, warning, clockMs] = useAppState(useShallow((s: AppState) => rowSlice(s, id)));
   if (job === undefined) return null;
 
   const words = jobStateWords(job, live, nowMs);
@@ -46,7 +58,17 @@ export const JobRow = memo(function JobRow({ id, rowIndex, isActive }: JobRowPro
   const disclosure = isFailed ? `Show error of ${job.name}` : `Show parts of ${job.name}`;
 
   return (
-    <div role="row" aria-rowindex={rowIndex} aria-label={`${job.name}, ${words.label}`} className={`job-row${isExpanded ? ' is-expanded' : ''}`} tabIndex={isActive ? 0 : -1} data-job-id={id}>
+    <div
+      ref={measure}
+      role="row"
+      aria-rowindex={index + 1}
+      aria-label={`${job.name}, ${words.label}`}
+      className={`queue-line job-row${isExpanded ? ' is-expanded' : ''}`}
+      style={{ transform: `translateY(${startPx}px)` }}
+      tabIndex={isActive ? 0 : -1}
+      data-index={index}
+      data-job-id={id}
+    >
       <div role="gridcell" className="cell-disclosure">
         {canExpand ? (
           <button type="button" className="disclosure" aria-expanded={isExpanded} aria-label={disclosure} onClick={() => actions.toggleExpanded(id)}>

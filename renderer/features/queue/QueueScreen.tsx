@@ -1,5 +1,5 @@
 import { useApp, useAppState } from '../../app/app-context.js';
-import type { QueueFilter } from '../../store/selectors.js';
+import { queueCount, type QueueFilter } from '../../store/selectors.js';
 import { IntakeList } from '../intake/IntakeList.js';
 import { EmptyQueue } from './EmptyQueue.js';
 import { QueueList } from './QueueList.js';
@@ -8,7 +8,7 @@ import './queue.css';
 /** The home screen (all groups) and the Needs attention screen (failed jobs by cause). */
 export function QueueScreen({ filter }: { filter: QueueFilter }) {
   const { actions } = useApp();
-  const jobCount = useAppState((s) => (filter === 'attention' ? s.groups.attention.length : Object.keys(s.jobs).length));
+  const jobCount = useAppState((s) => (filter === 'attention' ? s.groups.attention.length : queueCount(s)));
   const hasIntake = useAppState((s) => Object.keys(s.intake).length > 0);
   const title = filter === 'attention' ? 'Needs attention' : 'Queue';
   return (
