@@ -1,6 +1,6 @@
 import type { DestinationAuthView, DestinationView } from '../../preload/contract/views.js';
 import type { DestinationRow } from '../store/destinations-repo.js';
-import { isOAuthSource, oauthTokensKey } from './credentials/oauth-token-source.js';
+import { clientSecretKey, isOAuthSource, oauthTokensKey } from './credentials/oauth-token-source.js';
 import type { TokenSource } from './protocol-factory.js';
 import type { SecretStore } from './secret-store.js';
 
@@ -13,7 +13,7 @@ export function destinationView(dest: DestinationRow, secrets: SecretStore, env:
     settings: isOAuthSource(token) ? { ...settings, signIn: { clientId: token.clientId, tenant: token.tenant, authority: token.authority } } : settings,
     auth: authOf(dest, token, secrets, env),
     isDefault: dest.name === defaultName,
-    isEncryptedAtRest: secrets.isEncryptedAtRest,
+    isEncryptedAtRest: isEncryptedAtRest(dest.name, secrets),
   };
 }
 
@@ -26,4 +26,13 @@ function authOf(dest: DestinationRow, token: unknown, secrets: SecretStore, env:
   // A tus server may need no token at all.
   if (!isStored && dest.provider === 'tus') return { kind: 'none' };
   return { kind: 'token', isStored };
+}
+
+/**
+ * True only when the destination has stored secrets and every one of them is in the OS keychain (or encrypted by it):
+ * the window's "kept in a file only you can read" note must never be hidden while a token sits in the file.
+ */
+function isEncryptedAtRest(name: string, secrets: SecretStore): boolean {
+  const places = [`destination:${name}`, oauthTokensKey(name), clientSecretKey(name)].map((key) => secrets.placeOf(key)).filter((place) => place !== 'absent');
+  return places.length > 0 && places.every((place) => place === 'keychain' || place === 'encrypted-file');
 }

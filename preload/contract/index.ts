@@ -23,3 +23,10 @@ export type HoistSubscriptions = {
 
 /** What the window sees as `window.hoist` (Electron) or gets from the WebSocket client (`hoist serve`). */
 export type HoistBridge = HoistCommands & HoistSubscriptions;
+
+/**
+ * The desktop app's `window.hoist`: the contract plus the local paths of files the user dropped or chose (the preload
+ * reads them with Electron's `webUtils`; a browser tab cannot, so `hoist serve` streams files instead). `files` are the
+ * page's `File` objects, typed loosely so the contract stays free of DOM types; ones without a local path are left out.
+ */
+export type HoistDesktopBridge = HoistBridge & { pathsOf(files: readonly unknown[]): string[] };

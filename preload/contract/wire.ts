@@ -35,6 +35,12 @@ export interface CallMessage {
 /** Main → client: how a call ended. */
 export type ResultMessage = { t: 'result'; id: number; ok: true; value: unknown } | { t: 'result'; id: number; ok: false; error: BridgeErrorView };
 
+/**
+ * How a command call ends over Electron IPC. Electron passes only the message of an error thrown in a handler, so main
+ * resolves with this and the preload rejects with a `BridgeError` of the same code.
+ */
+export type IpcResult = { ok: true; value: unknown } | { ok: false; error: BridgeErrorView };
+
 /** Main → client: one coalesced batch of events (at most about ten a second). */
 export interface EventsMessage {
   t: 'events';

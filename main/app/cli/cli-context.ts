@@ -10,6 +10,8 @@ import { Store } from '../../store/store.js';
 import { defaultDataDir } from '../data-dir.js';
 import { protocolFor } from '../protocol-factory.js';
 import { SecretStore } from '../secret-store.js';
+import type { KeychainPort } from '../keychain/keychain-port.js';
+import { osKeychain } from '../keychain/os-keychain.js';
 import { sleepUnlessAborted } from '../../protocols/abortable-sleep.js';
 import { probeConnect } from '../../protocols/network-probe.js';
 import { ensureLocalDestination } from '../receive/local-default.js';
@@ -24,8 +26,11 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
 }
 
-/** Opens the data folder (creating it) and the database, with clear errors when either is not writable. */
-export function openContext(dataDirOption: string | undefined, env: NodeJS.ProcessEnv = process.env): CliContext {
+/**
+ * Opens the data folder (creating it) and the database, with clear errors when either is not writable. The CLI and the
+ * desktop app both open it here, so both keep secrets in the same place (the OS keychain where one answers).
+ */
+export function openContext(dataDirOption: string | undefined, env: NodeJS.ProcessEnv = process.env, options: { keychain?: KeychainPort } = {}): CliContext {
   const dataDir = resolve(dataDirOption ?? defaultDataDir(env));
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -41,7 +46,7 @@ export function openContext(dataDirOption: string | undefined, env: NodeJS.Proce
   ensureLocalDestination(store);
   // Every provider's requests, sign-in and refresh included, honour this environment's HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
   useProxyEnv(env);
-  return { dataDir, store, secrets: new SecretStore(dataDir), env };
+  return { dataDir, store, secrets: new SecretStore(dataDir, undefined, 'keychain' in options ? options.keychain : osKeychain(env)), env };
 }
 
 export function makeScheduler(ctx: CliContext, events: EngineEventSink, maxConcurrentFiles?: number): Scheduler {

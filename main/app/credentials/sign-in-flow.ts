@@ -9,7 +9,7 @@ import { sleepUnlessAborted } from '../../protocols/abortable-sleep.js';
 import type { DestinationRow } from '../../store/destinations-repo.js';
 import type { SecretStore } from '../secret-store.js';
 import { credentialsFor } from './credentials-registry.js';
-import { oauthConfigFor } from './oauth-token-source.js';
+import { oauthConfigFor, oauthTokensKey } from './oauth-token-source.js';
 
 export interface SignInOptions {
   /** Box: loopback port for the redirect (default: any free port). */
@@ -43,7 +43,8 @@ export async function startSignIn(dest: DestinationRow, secrets: SecretStore, en
   const nowMs = options.nowMs ?? Date.now;
   const stored = (grant: TokenGrant) => {
     manager.saveGrant(grant);
-    const where = secrets.isEncryptedAtRest ? 'encrypted with the OS keychain' : 'in a file only you can read';
+    const place = secrets.placeOf(oauthTokensKey(dest.name));
+    const where = place === 'keychain' ? 'in the OS keychain' : place === 'encrypted-file' ? 'encrypted with the OS keychain' : 'in a file only you can read';
     const renewal = grant.refreshToken ? 'Hoist renews the access token on its own' : 'the server gave no refresh token, so sign in again when the access token expires';
     return `Signed in: destination "${dest.name}" is ready (tokens stored ${where}; ${renewal}).`;
   };
