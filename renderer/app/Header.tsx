@@ -2,6 +2,7 @@ import { formatSpeed } from '../format/bytes.js';
 import { formatRoughDuration } from '../format/time.js';
 import { PauseIcon, PlayIcon, PlusIcon } from '../ui/icons.js';
 import { useApp, useAppState } from './app-context.js';
+import { PauseForMenu } from './PauseForMenu.js';
 import { UploadTarget } from './UploadTarget.js';
 
 /** "Uploading 3 of 12 · 42.1 MB/s · about 6 min left · limit 5.0 MB/s": the app state, then live numbers. */
@@ -51,6 +52,7 @@ export function Header() {
           <PauseIcon />
           Pause all
         </button>
+        <PauseForMenu disabled={!canPause} />
         <button type="button" className="button" onClick={() => void actions.resume('all')} disabled={!canResume}>
           <PlayIcon />
           Resume all

@@ -107,3 +107,8 @@ export const TrashIcon = () => (
     <path d="M2.5 4.5h11M6 4.5V3h4v1.5M4 4.5l.7 9h6.6l.7-9" />
   </Icon>
 );
+export const ChevronDownIcon = () => (
+  <Icon>
+    <path d="M4 6l4 4 4-4" />
+  </Icon>
+);

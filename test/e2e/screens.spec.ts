@@ -72,6 +72,10 @@ test('every screen, light and dark, with named controls (screenshots in test-res
     await expect(page.getByRole('region', { name: 'Warnings' })).toContainText('expires');
     await expectNamedControls(page, 'queue');
     await shoot(page, 'queue');
+    await page.getByRole('button', { name: 'Pause for…' }).click();
+    await expect(page.getByRole('menuitem', { name: 'Pause all for 1 hour' })).toBeFocused();
+    await shoot(page, 'pause-for-menu');
+    await page.keyboard.press('Escape');
 
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: /^Needs attention/ }).click();
     await page.getByRole('button', { name: 'Show error of slides.key' }).click();

@@ -201,3 +201,53 @@ test('a destination added from the window is stored and usable', async ({ page }
   await expect(row(page, 'team.bin')).toHaveAccessibleName(/team\.bin, Done/);
 });
 
+
+test('Pause for 1 hour holds uploads until Resume all; network settings apply at once and a wrong limit is refused in words', async ({ page }) => {
+  w = await world({ throughputBytesPerSec: 3 * MiB });
+  await hoist(w.dataDir, ['watch', 'add', w.watched, '--dest', 'OneDrive']);
+  w.serve = await startServe(w.dataDir, ENV);
+  await page.goto(w.serve.url);
+  writeRandomFile(join(w.watched, 'long.bin'), 12 * MiB);
+  await expect.poll(() => progressOf(page, 'long.bin')).toBeGreaterThan(0);
+
+  // Keyboard only: open the menu with the arrow key, move to the second item, choose it.
+  await page.getByRole('button', { name: 'Pause for…' }).focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('menuitem', { name: 'Pause all for 1 hour' })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('menuitem', { name: 'Pause all for 8 hours' })).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('menu')).toHaveCount(0);
+  await expect(row(page, 'long.bin')).toHaveAccessibleName(/long\.bin, Paused/);
+  await expect(page.getByRole('main').getByText(/^Paused until \d\d:\d\d \(1 upload\)$/)).toBeVisible();
+  const status = JSON.parse(await hoist(w.dataDir, ['status', '--json'])) as { jobs: Array<{ pausedUntilMs: number | null }> };
+  const until = status.jobs[0]!.pausedUntilMs!;
+  expect(until - Date.now()).toBeGreaterThan(59 * 60_000);
+  expect(until - Date.now()).toBeLessThanOrEqual(60 * 60_000);
+
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Settings' }).click();
+  const limit = page.getByRole('textbox', { name: 'Upload speed limit' });
+  await limit.fill('3 apples');
+  await limit.press('Enter');
+  await expect(page.getByRole('alert')).toContainText(/3 apples/);
+  await expect(limit).toHaveAttribute('aria-invalid', 'true');
+  await limit.fill('1M');
+  await limit.press('Enter');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByText(/limit 1\.0 MB\/s/)).toBeVisible();
+  await page.getByRole('spinbutton', { name: 'Stall timeout (seconds)' }).fill('20');
+  await page.getByRole('spinbutton', { name: 'Stall timeout (seconds)' }).press('Enter');
+  await page.getByRole('checkbox', { name: 'Keep their sessions alive' }).check();
+  await page.reload();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByRole('textbox', { name: 'Upload speed limit' })).toHaveValue('1M');
+  await expect(page.getByRole('spinbutton', { name: 'Stall timeout (seconds)' })).toHaveValue('20');
+  await expect(page.getByRole('checkbox', { name: 'Keep their sessions alive' })).toBeChecked();
+
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: /^Queue/ }).click();
+  await page.getByRole('button', { name: 'Resume all' }).click();
+  await showFinished(page);
+  await expect(row(page, 'long.bin')).toHaveAccessibleName(/long\.bin, Done/, { timeout: 60_000 });
+  expect(w.em.items().find((i) => i.path === '/long.bin')?.sha256).toBe(sha256(join(w.watched, 'long.bin')));
+});

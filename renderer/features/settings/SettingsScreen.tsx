@@ -49,6 +49,43 @@ function NumberSetting({ label, hint, value, min, max, onSave }: { label: string
   );
 }
 
+/** A line of text saved when the field is left or Enter is pressed; main judges it and says what is wrong. */
+function TextSetting({ label, hint, value, onSave }: { label: string; hint: string; value: string; onSave: (text: string) => Promise<boolean> }) {
+  const id = useId();
+  const [text, setText] = useState(value);
+  const [isRefused, setRefused] = useState(false);
+  useEffect(() => setText(value), [value]);
+  const save = async () => {
+    const trimmed = text.trim();
+    if (trimmed === value) return setRefused(false);
+    setRefused(!(await onSave(trimmed === '' ? 'off' : trimmed)));
+  };
+  return (
+    <div className="setting">
+      <label htmlFor={id} className="setting-label">
+        {label}
+      </label>
+      <div className="setting-control">
+        <input
+          id={id}
+          className="input"
+          type="text"
+          spellCheck={false}
+          value={text}
+          aria-invalid={isRefused}
+          aria-describedby={`${id}-hint`}
+          onChange={(e) => setText(e.target.value)}
+          onBlur={() => void save()}
+          onKeyDown={(e) => e.key === 'Enter' && void save()}
+        />
+        <p id={`${id}-hint`} className="field-hint">
+          {hint}
+        </p>
+      </div>
+    </div>
+  );
+}
+
 /** Settings stored by main (shared by every window), plus the log and diagnostics. */
 export function SettingsScreen() {
   const { actions, store } = useApp();
@@ -60,15 +97,17 @@ export function SettingsScreen() {
   const id = useId();
 
   // Shown at once (a radio that waits for main to answer feels broken); main's answer, or the old value, wins.
-  const save = async (patch: SettingsPatch) => {
+  const save = async (patch: SettingsPatch): Promise<boolean> => {
     setError(null);
     const before = store.getState().settings;
     store.setState({ settings: { ...before, ...patch } });
     try {
       store.setState({ settings: await actions.bridge.updateSettings(patch) });
+      return true;
     } catch (failure) {
       store.setState({ settings: before });
       setError(messageOf(failure));
+      return false;
     }
   };
 
@@ -84,6 +123,7 @@ export function SettingsScreen() {
           {error}
         </p>
       ) : null}
+      <h2 className="settings-heading">Uploads</h2>
       <div className="card settings-card">
         <NumberSetting label="Files at once" hint="How many files upload at the same time (1–16)." value={settings.filesAtOnce} min={1} max={16} onSave={(n) => void save({ filesAtOnce: n })} />
         <div className="setting">
@@ -126,6 +166,44 @@ export function SettingsScreen() {
           </div>
         </div>
       </div>
+      <h2 className="settings-heading">Network</h2>
+      <div className="card settings-card">
+        <TextSetting
+          label="Upload speed limit"
+          hint="A rate such as 512K, 3M or 1.5G (bytes a second), off, or a timetable: 08:00,1M 18:00,off. Applies at once."
+          value={settings.bandwidthLimit}
+          onSave={(bandwidthLimit) => save({ bandwidthLimit })}
+        />
+        <NumberSetting
+          label="Stall timeout (seconds)"
+          hint="A request that moves no byte for this long is dropped and resumed from what the server holds."
+          value={settings.stallTimeoutSec}
+          min={1}
+          max={3600}
+          onSave={(n) => void save({ stallTimeoutSec: n })}
+        />
+        <div className="setting">
+          <span className="setting-label" id={`${id}-keepalive`}>
+            Paused OneDrive uploads
+          </span>
+          <div className="setting-control">
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                aria-describedby={`${id}-keepalive-hint`}
+                checked={settings.keepPausedSessionsAlive}
+                onChange={(e) => void save({ keepPausedSessionsAlive: e.target.checked })}
+              />
+              <span>Keep their sessions alive</span>
+            </label>
+            <p id={`${id}-keepalive-hint`} className="field-hint">
+              Sends one small piece before a paused upload’s session would lapse, so resuming after a long pause sends nothing twice. OneDrive
+              still ends every session 24 hours after it began.
+            </p>
+          </div>
+        </div>
+      </div>
+      <h2 className="settings-heading">Help</h2>
       <div className="card settings-card">
         <div className="setting">
           <span className="setting-label">Troubleshooting</span>
