@@ -6,15 +6,24 @@ import { MIGRATIONS } from './migrations/index.js';
 
 export type Db = Database.Database;
 
+/** How to open the database. */
+export interface OpenDatabaseOptions {
+  /**
+   * better-sqlite3's addon to load instead of its own (the desktop app in development loads the build made for
+   * Electron's ABI from `.electron-native/`; the CLI and tests never set it).
+   */
+  nativeBinding?: string;
+}
+
 /**
  * Opens (creating if needed) the Hoist database: WAL so readers never block the uploader, a busy timeout so a second
  * `hoist` process waits instead of failing, and every pending migration applied in one transaction.
  */
-export function openDatabase(path: string, migrations: readonly string[] = MIGRATIONS): Db {
+export function openDatabase(path: string, migrations: readonly string[] = MIGRATIONS, options: OpenDatabaseOptions = {}): Db {
   let db: Db;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    db = new Database(path);
+    db = options.nativeBinding === undefined ? new Database(path) : new Database(path, { nativeBinding: options.nativeBinding });
     db.pragma('journal_mode = WAL');
   } catch (error) {
     throw translateOpenError(error, path);

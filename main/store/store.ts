@@ -1,4 +1,5 @@
-import { openDatabase, type Db } from './open-database.js';
+import { openDatabase, type Db, type OpenDatabaseOptions } from './open-database.js';
+import { MIGRATIONS } from './migrations/index.js';
 import { DestinationsRepo } from './destinations-repo.js';
 import { JobsRepo } from './jobs-repo.js';
 import { JobViewRows } from './job-view-rows.js';
@@ -27,8 +28,8 @@ export class Store {
     this.syncIndex = new SyncIndexRepo(db);
   }
 
-  static open(path: string): Store {
-    return new Store(openDatabase(path));
+  static open(path: string, options: OpenDatabaseOptions = {}): Store {
+    return new Store(openDatabase(path, MIGRATIONS, options));
   }
 
   close(): void {

@@ -29,8 +29,13 @@ export interface CliContext {
 /**
  * Opens the data folder (creating it) and the database, with clear errors when either is not writable. The CLI and the
  * desktop app both open it here, so both keep secrets in the same place (the OS keychain where one answers).
+ * `nativeBinding`: the desktop app's better-sqlite3 addon built for Electron (see main/app/electron/native-binding.ts).
  */
-export function openContext(dataDirOption: string | undefined, env: NodeJS.ProcessEnv = process.env, options: { keychain?: KeychainPort } = {}): CliContext {
+export function openContext(
+  dataDirOption: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { keychain?: KeychainPort; nativeBinding?: string } = {},
+): CliContext {
   const dataDir = resolve(dataDirOption ?? defaultDataDir(env));
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -42,7 +47,7 @@ export function openContext(dataDirOption: string | undefined, env: NodeJS.Proce
         'Choose another with --data-dir or HOIST_DATA_DIR.',
     );
   }
-  const store = Store.open(join(dataDir, 'hoist.db'));
+  const store = Store.open(join(dataDir, 'hoist.db'), { nativeBinding: options.nativeBinding });
   ensureLocalDestination(store);
   // Every provider's requests, sign-in and refresh included, honour this environment's HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
   useProxyEnv(env);

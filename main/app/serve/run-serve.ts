@@ -78,6 +78,15 @@ export interface ServeInput {
   transferFlags?: TransferOptions;
   /** Called once every watch has finished its first reconcile and the queue runs; `url` is the window's address. */
   onReady?: (ready: { url: string | null; bridge: BridgeService }) => void;
+  /**
+   * Called as soon as the bridge exists, before the queue runs and the folders are indexed (the desktop app wires its
+   * IPC and opens its window here). `probeNow` asks the scheduler to probe waiting destinations at once (a wake).
+   */
+  onBridge?: (started: { bridge: BridgeService; probeNow(): void }) => void;
+  /** How windows give files: streamed (a browser tab, the default) or as local paths (the desktop app). */
+  fileIntake?: 'paths' | 'stream';
+  /** The app's version, for diagnostics, when there is no `ui` to carry it. */
+  version?: string;
 }
 
 /** Another daemon already serves this data folder. */
@@ -141,7 +150,7 @@ export async function runServe(input: ServeInput): Promise<void> {
     excludedDirs: [ctx.dataDir, realpathOr(ctx.dataDir)],
   });
   const watches = service;
-  const ports = appPorts(ctx, { watchesChanged: () => void watches.syncWithTable(), version: input.ui?.version ?? 'unknown', transferFlags: input.transferFlags });
+  const ports = appPorts(ctx, { watchesChanged: () => void watches.syncWithTable(), version: input.ui?.version ?? input.version ?? 'unknown', transferFlags: input.transferFlags });
   const stored = readSettings(ctx.store);
   try {
     ports.applySettings({ bandwidthLimit: stored.bandwidthLimit, stallTimeoutSec: stored.stallTimeoutSec });
@@ -156,11 +165,12 @@ export async function runServe(input: ServeInput): Promise<void> {
     dataDir: ctx.dataDir,
     nowMs: Date.now,
     pid: process.pid,
-    fileIntake: 'stream',
+    fileIntake: input.fileIntake ?? 'stream',
     bandwidthLimitBytesPerSec: currentBandwidthLimitBytesPerSec,
     receivedDir: intakeDir,
   });
   try {
+    input.onBridge?.({ bridge, probeNow: () => scheduler.probeNow() });
     if (input.ui) {
       server = await startUiServer({ service: bridge, host: input.ui.host, port: input.ui.port, token: serveToken(ctx.dataDir), staticDir: input.ui.staticDir, intake: intake?.handle });
       lock.setUrl(server.url);
