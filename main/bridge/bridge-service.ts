@@ -10,6 +10,7 @@ import { queueFiles, type QueuedFiles } from '../engine/queue-files.js';
 import { timedPauseUntil } from '../engine/timed-pause.js';
 import type { BridgePorts } from './bridge-ports.js';
 import { commandsFor } from './commands.js';
+import { expandFolders } from './folder-intake.js';
 import { EventHub, type HubClient } from './event-hub.js';
 import { LiveJobs } from './live-jobs.js';
 import { defaultDestinationName, readSettings } from './settings.js';
@@ -97,13 +98,23 @@ export class BridgeService {
     return { commands: commandsFor(this, client), close: detach };
   }
 
-  /** Queues files to a destination (default: the default one): "Add files…", a drop, a file streamed in. */
+  /**
+   * Queues files to a destination (default: the default one): "Add files…", a drop, a file streamed in, files opened with
+   * the desktop app. A folder among them brings its files, in its own folder at the destination.
+   */
   async addFiles(paths: readonly string[], destination?: string, remoteDir?: string): Promise<QueuedFiles> {
     const { store } = this.deps;
     const name = destination ?? defaultDestinationName(readSettings(store));
     const dest = store.destinations.byName(name);
     if (!dest) throw new HoistError('not-found', `There is no destination named "${name}".`);
-    const queued = await queueFiles(store, this.deps.files, dest, paths, remoteDir, this.deps.nowMs);
+    const expanded = await expandFolders(paths, remoteDir);
+    const queued: QueuedFiles = { jobIds: [], problems: expanded.problems, alreadyUploaded: [] };
+    for (const group of expanded.groups) {
+      const some = await queueFiles(store, this.deps.files, dest, group.paths, group.remoteDir, this.deps.nowMs);
+      queued.jobIds.push(...some.jobIds);
+      queued.problems.push(...some.problems);
+      queued.alreadyUploaded.push(...some.alreadyUploaded);
+    }
     this.hub.markJobs(queued.jobIds);
     this.hub.markNewJobs();
     this.deps.scheduler.wake();
