@@ -4,7 +4,7 @@
  * printed as MISSED). Leaves nothing behind: temp dirs and child processes are removed on exit, error and Ctrl-C.
  *
  * Environment: BENCH_RUNS (alternating runs per tool, default 3, at least 2), BENCH_SKIP_4G=1 (skip the 4 GiB run),
- * BENCH_ONLY=graph,tus (run only those modules; ids: graph, tus, s3, box, apideck, watch, ui).
+ * BENCH_ONLY=graph,tus (run only those modules; ids: graph, tus, s3, box, apideck, watch, ui, flaky).
  */
 import { join } from 'node:path';
 import { renderTable, type Bench, type BenchContext, type BenchSection, type Fixtures } from './bench.js';
@@ -17,9 +17,10 @@ import { boxBench } from './box-bench.js';
 import { apideckBench } from './apideck-bench.js';
 import { watchBench } from './watch-bench.js';
 import { uiBench } from './ui-bench.js';
+import { flakyBench } from './flaky-bench.js';
 
 /** Later modules (tus vs tus-js-client, S3 vs @aws-sdk/lib-storage, Box/Apideck vs curl) are appended here. */
-const BENCHES: Bench[] = [graphBench, tusBench, s3Bench, boxBench, apideckBench, watchBench, uiBench];
+const BENCHES: Bench[] = [graphBench, tusBench, s3Bench, boxBench, apideckBench, watchBench, uiBench, flakyBench];
 
 function makeFixtures(cleanup: Cleanup, log: (m: string) => void): Fixtures {
   let dir: string | undefined;
