@@ -44,7 +44,7 @@ describe('a token saved by the app is read by the CLI (in-memory keychain)', () 
     expect(file).not.toContain('token-from-the-app');
     expect(JSON.parse(file)).toEqual({ 'destination:OneDrive': { keychain: true } });
     expect([...keychain.entries.values()]).toEqual(['token-from-the-app']);
-    expect(app.ports.destinationViews('OneDrive')[0]).toMatchObject({ auth: { kind: 'token', isStored: true }, isEncryptedAtRest: true });
+    expect(app.ports.destinationViews('OneDrive').find((d) => d.name === 'OneDrive')).toMatchObject({ auth: { kind: 'token', isStored: true }, isEncryptedAtRest: true });
 
     const cli = open(keychain);
     expect(await cliReads(cli, 'OneDrive')).toBe('token-from-the-app');
@@ -56,7 +56,7 @@ describe('a token saved by the app is read by the CLI (in-memory keychain)', () 
     const cli = open(keychain);
     destAdd(cli, 'Work', { provider: 'graph', endpoint: ENDPOINT, token: 'token-from-the-cli' });
     const app = appSide(keychain);
-    expect(app.ports.destinationViews(null)[0]).toMatchObject({ name: 'Work', auth: { kind: 'token', isStored: true } });
+    expect(app.ports.destinationViews('local').find((d) => d.name === 'Work')).toMatchObject({ auth: { kind: 'token', isStored: true } });
     expect(await cliReads(app.ctx, 'Work')).toBe('token-from-the-cli');
     // Removing it in the app removes it from the keychain too.
     app.ports.removeDestination('Work');
@@ -70,7 +70,7 @@ describe('a token saved by the app is read by the CLI (in-memory keychain)', () 
     app.ports.addDestination({ name: 'Box', provider: 'graph', endpoint: ENDPOINT, token: 'plain-token' });
     expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8'))).toEqual({ 'destination:Box': 'plain-token' });
     if (process.platform !== 'win32') expect(statSync(join(dir, 'secrets.json')).mode & 0o777).toBe(0o600);
-    expect(app.ports.destinationViews(null)[0]).toMatchObject({ isEncryptedAtRest: false });
+    expect(app.ports.destinationViews('local').find((d) => d.name === 'Box')).toMatchObject({ isEncryptedAtRest: false });
     expect(await cliReads(open(undefined), 'Box')).toBe('plain-token');
   });
 });

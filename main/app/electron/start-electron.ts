@@ -55,7 +55,9 @@ async function main(): Promise<number> {
     );
     return 1;
   }
-  const child = spawn(binary.path, [root, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env: { ...process.env, [NATIVE_BINDING_ENV]: binding } });
+  // npm runs scripts in the package folder; files named relative to where the user typed `npm start` resolve from there.
+  const cwd = process.env.INIT_CWD ?? root;
+  const child = spawn(binary.path, [root, ...process.argv.slice(2)], { cwd, stdio: 'inherit', env: { ...process.env, [NATIVE_BINDING_ENV]: binding } });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   process.on('SIGINT', forward('SIGINT'));
   process.on('SIGTERM', forward('SIGTERM'));
