@@ -48,5 +48,10 @@ export function startupErrorText(error: unknown): string {
       'Start the desktop app with `npm start`, which builds it for Electron into .electron-native/, or run `npx hoist serve --open` for the same window in a browser.'
     );
   }
-  return `Hoist could not start: ${message.split('\n')[0]}`;
+  return `Hoist could not start: ${errorSentence(error)}`;
+}
+
+/** An error as one line of words for a dialog or the log: its message's first line, never a stack. */
+export function errorSentence(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }

@@ -13,7 +13,7 @@ import { watchOptionsFrom } from '../../watch/watch-options.js';
 import { openContext, type CliContext } from '../cli/cli-context.js';
 import { DaemonRunning, runServe } from '../serve/run-serve.js';
 import { APP_SCHEME, appResponse, externalTarget, isAppUrl } from './app-protocol.js';
-import { QUIT_WITHIN_MS, lockHeldDialog, settleWithin, startupErrorText } from './app-lifecycle.js';
+import { QUIT_WITHIN_MS, errorSentence, lockHeldDialog, settleWithin, startupErrorText } from './app-lifecycle.js';
 import { startAutoUpdate } from './auto-update.js';
 import { startDesktopFeedback, type DesktopFeedback } from './desktop-feedback.js';
 import { filesFromArgv } from './launch-files.js';
@@ -37,7 +37,11 @@ if (!app.requestSingleInstanceLock()) app.quit();
 else runApp();
 
 function runApp(): void {
-  const filesOf = (argv: readonly string[], cwd: string) => filesFromArgv(argv, { cwd, isDefaultApp: process.defaultApp === true, exists: existsSync });
+  // Named files that do not exist are queued too: queueing refuses each in words ("… does not exist").
+  const filesOf = (argv: readonly string[], cwd: string) => {
+    const named = filesFromArgv(argv, { cwd, isDefaultApp: process.defaultApp === true, exists: existsSync });
+    return [...named.paths, ...named.missing];
+  };
   let window: BrowserWindow | null = null;
   let tray: TrayController | null = null;
   let feedback: DesktopFeedback | null = null;
@@ -48,7 +52,7 @@ function runApp(): void {
   let serving: Promise<void> = Promise.resolve();
   const controller = new AbortController();
   // Files named before the bridge exists (the first launch, a macOS open-file at start) wait here.
-  const waiting: string[] = [...filesOf(process.argv, process.cwd()).paths];
+  const waiting: string[] = filesOf(process.argv, process.cwd());
 
   const reveal = () => {
     if (window) revealWindow(window);
@@ -58,7 +62,7 @@ function runApp(): void {
     if (!feedback) return void waiting.push(...paths);
     feedback.commands.addFiles([...paths]).then(
       (result) => result.problems.length > 0 && showProblems(result.problems),
-      (error: unknown) => showProblems([startupErrorText(error).replace(/^Hoist could not start: /, '')]),
+      (error: unknown) => showProblems([errorSentence(error)]),
     );
   };
   const showProblems = (problems: string[]) =>
@@ -67,7 +71,7 @@ function runApp(): void {
   // A second launch (files opened with Hoist, the taskbar entry) lands here: focus this one, queue its files.
   app.on('second-instance', (_event, argv, workingDirectory) => {
     reveal();
-    queue(filesOf(argv, workingDirectory).paths);
+    queue(filesOf(argv, workingDirectory));
   });
   // macOS: files dropped on the dock icon or opened with Hoist (possibly before `ready`).
   app.on('open-file', (event, path) => {
@@ -131,7 +135,7 @@ function runApp(): void {
     let isStartAtLogin = login.isEnabled();
     const onTrayCommand = (command: TrayCommand) => {
       const commands = feedback?.commands;
-      const report = (work: Promise<unknown> | undefined) => void work?.catch((error: unknown) => log(`hoist: ${startupErrorText(error)}`));
+      const report = (work: Promise<unknown> | undefined) => void work?.catch((error: unknown) => log(`hoist: ${errorSentence(error)}`));
       switch (command) {
         case 'show-window':
           return reveal();
@@ -147,7 +151,7 @@ function runApp(): void {
             login.setEnabled(!isStartAtLogin);
             isStartAtLogin = login.isEnabled();
           } catch (error) {
-            showProblems([`Start at login could not be changed: ${startupErrorText(error).replace(/^Hoist could not start: /, '')}`]);
+            showProblems([`Start at login could not be changed: ${errorSentence(error)}`]);
           }
           return feedback?.refresh();
         case 'quit':
