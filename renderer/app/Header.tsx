@@ -48,11 +48,13 @@ export function Header() {
           <PlusIcon />
           Add files…
         </button>
-        <button type="button" className="button" onClick={() => void actions.pause('all')} disabled={!canPause} aria-keyshortcuts="Control+P Meta+P">
-          <PauseIcon />
-          Pause all
-        </button>
-        <PauseForMenu disabled={!canPause} />
+        <div className="split-button">
+          <button type="button" className="button" onClick={() => void actions.pause('all')} disabled={!canPause} aria-keyshortcuts="Control+P Meta+P">
+            <PauseIcon />
+            Pause all
+          </button>
+          <PauseForMenu disabled={!canPause} />
+        </div>
         <button type="button" className="button" onClick={() => void actions.resume('all')} disabled={!canResume}>
           <PlayIcon />
           Resume all

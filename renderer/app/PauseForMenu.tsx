@@ -66,8 +66,11 @@ export function PauseForMenu({ disabled }: { disabled: boolean }) {
       <button
         ref={buttonRef}
         type="button"
-        className="button"
+        className="button button-menu"
         id={`${id}-button`}
+        aria-label="Pause for…"
+        title="Pause for a while"
+
         aria-haspopup="menu"
         aria-expanded={isOpen}
         aria-controls={isOpen ? `${id}-menu` : undefined}
@@ -80,7 +83,6 @@ export function PauseForMenu({ disabled }: { disabled: boolean }) {
           }
         }}
       >
-        Pause for…
         <ChevronDownIcon />
       </button>
       {isOpen ? (
