@@ -95,6 +95,9 @@ export class LiveJobs {
         this.mark(id, true, true, false);
         return;
       }
+      case 'parts-replanned':
+        this.mark(id, false, true, false);
+        return;
       case 'job-retrying': {
         const job = this.jobs.get(id) ?? this.fresh(id, nowMs);
         // A full disk has no end time: it lasts until the next attempt starts (job-started).

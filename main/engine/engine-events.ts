@@ -7,6 +7,8 @@ export type EngineEvent =
   /** Bytes of one part handed to the socket (whole-file uploads report part 0). */
   | { type: 'bytes-sent'; jobId: number; partIndex: number; bytes: number }
   | { type: 'part-acked'; jobId: number; partIndex: number; ackedBytes: number; totalBytes: number }
+  /** The parts still to send were planned anew at another size (fragments sized to the link): a window re-reads them. */
+  | { type: 'parts-replanned'; jobId: number; partSizeBytes: number }
   /** An attempt at a part failed (not a pause or cancel); the scheduler decides what follows. */
   | { type: 'part-failed'; jobId: number; partIndex: number; reason: string }
   | { type: 'job-restarted'; jobId: number; reason: string }

@@ -8,6 +8,11 @@ import type { FileIdentity } from '../store/jobs-repo.js';
 export interface FileReader {
   /** Streams `sizeBytes` from `offsetBytes`; a file that got shorter fails with `file-changed`. */
   read(offsetBytes: number, sizeBytes: number): AsyncIterable<Uint8Array>;
+  /**
+   * Fills `target` with the bytes from `offsetBytes` on, yielding each filled piece of it in order (the next piece is read
+   * meanwhile). Saves the copy out of read buffers for parts held in memory; readers without it are read and copied.
+   */
+  readInto?(target: Uint8Array, offsetBytes: number): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -116,6 +121,30 @@ class DiskFileReader implements FileReader {
       }
     } finally {
       if (pending) discard(pending);
+    }
+  }
+
+  async *readInto(target: Uint8Array, offsetBytes: number): AsyncIterable<Uint8Array> {
+    const fh = await this.file();
+    const readAt = (at: number) =>
+      fh.read(target, at, Math.min(READ_CHUNK_BYTES, target.length - at), offsetBytes + at).then(
+        ({ bytesRead }) => bytesRead,
+        (error: unknown) => {
+          throw fileError(error, this.path);
+        },
+      );
+    let pending = target.length > 0 ? readAt(0) : undefined;
+    for (let at = 0; pending; ) {
+      const got = await pending;
+      pending = undefined;
+      if (got === 0) throw new HoistError('file-changed', `${this.path} became shorter while it was being read.`);
+      const piece = target.subarray(at, at + got);
+      at += got;
+      if (at < target.length) {
+        pending = readAt(at);
+        pending.catch(() => undefined); // awaited next round; the consumer may stop first
+      }
+      yield piece;
     }
   }
 

@@ -1,4 +1,4 @@
-import { HoistError, userMessage } from '../domain/hoist-error.js';
+import { HoistError } from '../domain/hoist-error.js';
 import { UploadFailure } from '../domain/failure.js';
 import { planParts } from '../domain/part-plan.js';
 import { contiguousPrefixBytes, reconcileParts, type ByteRange } from '../domain/reconcile.js';
@@ -6,10 +6,15 @@ import { QuickXorFold } from '../domain/quick-xor-hash.js';
 import type { JobRow } from '../store/jobs-repo.js';
 import type { PartRow, SessionRow } from '../store/sessions-repo.js';
 import type { Store } from '../store/store.js';
-import type { LocalFileDigests, PartOutcome, RemoteItem, SessionHandle, UploadProtocol, UploadTarget } from '../protocols/upload-protocol.js';
+import type { LocalFileDigests, RemoteItem, UploadProtocol, UploadTarget } from '../protocols/upload-protocol.js';
 import { createHash } from 'node:crypto';
-import { describeChange, fileError, sameIdentity, type FileReader, type FileSource } from './file-source.js';
+import { describeChange, sameIdentity, type FileSource } from './file-source.js';
 import type { EngineEventSink } from './engine-events.js';
+import { FileChanged, fileRange, foldFor, handleOf, recordPart, sentChunks, startPart, type PartSending } from './part-sending.js';
+import { sendInOrder } from './send-in-order.js';
+import { DEFAULT_PART_BUFFER_BUDGET_BYTES, sendSha1Parts } from './sha1-parts.js';
+
+export { handleOf } from './part-sending.js';
 
 export interface FileUploadDeps {
   store: Store;
@@ -18,14 +23,12 @@ export interface FileUploadDeps {
   events: EngineEventSink;
   /** Waits before each part while the destination is held (no network, rate limited); rejects with the signal's reason. */
   beforePart?: (signal: AbortSignal) => Promise<void>;
+  /** Memory for the part buffers of one upload (protocols with SHA-1 digests); default 64 MiB. */
+  partBufferBudgetBytes?: number;
 }
 
 /** A file that keeps changing is retried later rather than uploaded as a moving target. */
 const MAX_RESTARTS_FOR_CHANGES = 3;
-
-class FileChanged extends Error {}
-
-const SENT_RECORD_EVERY_BYTES = 8 * 1024 * 1024;
 
 /**
  * Uploads one job's file: ask the server what it holds, reconcile with the database, send only what is missing, commit,
@@ -65,7 +68,8 @@ async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: Uplo
     const reader = deps.files.open(job.localPath);
     let item: RemoteItem;
     try {
-      item = await protocol.uploadWhole(target, hashed(deps, job, reader, 0, 0, job.sizeBytes, fold), signal);
+      const range = fileRange(reader, job, 0, job.sizeBytes);
+      item = await protocol.uploadWhole(target, sentChunks(deps, job, 0, range, 0, job.sizeBytes, fold), signal);
     } finally {
       await reader.close();
     }
@@ -87,19 +91,26 @@ async function uploadUnchanged(deps: FileUploadDeps, job: JobRow, protocol: Uplo
   // A session the server already completed needs no more bytes, whatever the database still lists as pending.
   const pending = item ? [] : parts.filter((p) => p.state === 'pending');
   const parallel = protocol.maxParallelPartsFor?.(handleOf(session)) ?? protocol.maxParallelParts;
+  const isSha1Pass = !item && protocol.sha1Digests === true;
   // One part at a time: the reader reads the next part's first chunk while the server acknowledges this one.
-  const reader = deps.files.open(job.localPath, parallel === 1 ? { sequentialUpToBytes: job.sizeBytes } : {});
+  const reader = deps.files.open(job.localPath, parallel === 1 && !isSha1Pass ? { sequentialUpToBytes: job.sizeBytes } : {});
   const sending: PartSending = { deps, job, protocol, session, target, reader, checkUnchanged, signal };
+  let sha1Base64: string | undefined;
   try {
-    const finished = parallel === 1 ? await sendInOrder(sending, pending) : await sendInParallel(sending, pending, parallel);
-    item ??= finished;
+    if (isSha1Pass) {
+      const pass = await sendSha1Parts(sending, parts, parallel, deps.partBufferBudgetBytes ?? DEFAULT_PART_BUFFER_BUDGET_BYTES);
+      item ??= pass.item;
+      sha1Base64 = pass.sha1Base64;
+    } else {
+      item ??= parallel === 1 ? await sendInOrder(sending, pending) : await sendInParallel(sending, pending, parallel);
+    }
   } finally {
     await reader.close();
   }
 
   // The last check before the server creates or we commit the file: never commit a mix of old and new bytes.
   await checkUnchanged();
-  const local = localDigests(deps, job);
+  const local = localDigests(deps, job, sha1Base64);
   if (!item) item = await protocol.commit(handleOf(session), deps.store.sessions.parts(session.id), target, local, signal);
   const fold = foldFor(protocol) && (await combinedFold(deps, job, deps.store.sessions.parts(session.id)));
   return finish(deps, job, protocol, item, fold || undefined, session, local);
@@ -195,17 +206,6 @@ async function adoptFinishedUpload(
   return deps.store.sessions.get(session.id);
 }
 
-interface PartSending {
-  deps: FileUploadDeps;
-  job: JobRow;
-  protocol: UploadProtocol;
-  session: SessionRow;
-  target: UploadTarget;
-  reader: FileReader;
-  checkUnchanged: () => Promise<void>;
-  signal: AbortSignal;
-}
-
 /** Parts that may travel together (S3, Box, some Apideck connectors): a pool, each part checked, sent and recorded. */
 async function sendInParallel(ctx: PartSending, parts: readonly PartRow[], parallel: number): Promise<RemoteItem | undefined> {
   let item: RemoteItem | undefined;
@@ -218,75 +218,14 @@ async function sendInParallel(ctx: PartSending, parts: readonly PartRow[], paral
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const fold = foldFor(ctx.protocol);
       ctx.deps.store.sessions.countAttempt(ctx.session.id, part.partIndex);
-      const outcome = await startPart(ctx, part, fold, {});
+      const range = fileRange(ctx.reader, ctx.job, part.offsetBytes, part.sizeBytes);
+      const outcome = await startPart(ctx, part, sentChunks(ctx.deps, ctx.job, part.partIndex, range, part.offsetBytes, part.sizeBytes, fold));
       recordPart(ctx, part, outcome, fold);
       if (outcome.kind === 'completed') item = outcome.item;
     },
     ctx.signal,
   );
   return item;
-}
-
-/**
- * One part at a time (Graph, tus): the server sits idle between a reply and the next request, so that gap is kept to
- * the minimum. The file check for part N+1 runs as soon as part N's bytes are read (not after the reply), part N+1's
- * first chunk is already read ahead, and part N is recorded while part N+1 streams. A part is still recorded only after
- * the server acknowledged it; a crash before that is reconciled from the server on the next start.
- */
-async function sendInOrder(ctx: PartSending, parts: readonly PartRow[]): Promise<RemoteItem | undefined> {
-  let item: RemoteItem | undefined;
-  let recordPrevious: (() => void) | undefined;
-  let check: Promise<void> | undefined;
-  try {
-    for (const part of parts) {
-      await ctx.deps.beforePart?.(ctx.signal);
-      await (check ?? ctx.checkUnchanged());
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      const fold = foldFor(ctx.protocol);
-      let allRead!: () => void;
-      check = new Promise<void>((resolve) => (allRead = resolve)).then(ctx.checkUnchanged);
-      check.catch(() => undefined); // awaited by the next part; a failure of this one must not leave it unhandled
-      const isLast = part.offsetBytes + part.sizeBytes === ctx.job.sizeBytes;
-      // The last bytes complete the upload on the server: the file is checked once more before they leave.
-      const outcome = startPart(ctx, part, fold, { onAllRead: allRead, beforeLastChunk: isLast ? ctx.checkUnchanged : undefined });
-      outcome.catch(() => undefined); // awaited below, after the bookkeeping
-      // Bookkeeping waits until the request just started has put its first chunk on the socket.
-      await afterPendingIo();
-      const record = recordPrevious;
-      recordPrevious = undefined;
-      record?.();
-      ctx.deps.store.sessions.countAttempt(ctx.session.id, part.partIndex);
-      const acked = await outcome;
-      recordPrevious = () => recordPart(ctx, part, acked, fold);
-      if (acked.kind === 'completed') item = acked.item;
-    }
-  } finally {
-    recordPrevious?.();
-  }
-  return item;
-}
-
-const afterPendingIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function startPart(ctx: PartSending, part: PartRow, fold: QuickXorFold | undefined, hooks: ReadHooks): Promise<PartOutcome> {
-  const data = hashed(ctx.deps, ctx.job, ctx.reader, part.partIndex, part.offsetBytes, part.sizeBytes, fold, hooks);
-  const outcome = ctx.protocol.uploadPart(handleOf(ctx.session), { partIndex: part.partIndex, offsetBytes: part.offsetBytes, sizeBytes: part.sizeBytes, data }, ctx.target, ctx.signal);
-  outcome.catch((error: unknown) => {
-    // Which part failed, for the part strip; a pause, a cancel or a file caught changing is not a failed part.
-    if (ctx.signal.aborted || error instanceof FileChanged) return;
-    ctx.deps.events({ type: 'part-failed', jobId: ctx.job.id, partIndex: part.partIndex, reason: userMessage(error) });
-  });
-  return outcome;
-}
-
-/** The server acknowledged the part: one short transaction records it, then the UI hears about it. */
-function recordPart(ctx: PartSending, part: PartRow, outcome: PartOutcome, fold: QuickXorFold | undefined): void {
-  const { deps, job, session } = ctx;
-  const reply = outcome.kind === 'stored' ? outcome.reply : null;
-  const expiresAtMs = outcome.kind === 'stored' ? outcome.expiresAtMs : null;
-  deps.store.sessions.markPartDone(session.id, part.partIndex, fold?.toBase64() ?? null, reply, expiresAtMs);
-  if (outcome.kind === 'completed') deps.store.sessions.update(session.id, { extra: { ...session.extra, completedItem: outcome.item } });
-  deps.events({ type: 'part-acked', jobId: job.id, partIndex: part.partIndex, ackedBytes: deps.store.sessions.ackedBytes(session.id), totalBytes: job.sizeBytes });
 }
 
 async function finish(
@@ -328,63 +267,6 @@ async function restartOnNewSession(deps: FileUploadDeps, job: JobRow, protocol: 
   deps.events({ type: 'job-restarted', jobId: job.id, reason: `${reason}; uploading the new content on a fresh session` });
 }
 
-interface ReadHooks {
-  /** Every byte of the range has been read (not necessarily sent). */
-  onAllRead?: () => void;
-  /** Runs before the range's last chunk is handed on; throwing stops the body before its last byte. */
-  beforeLastChunk?: () => Promise<void>;
-}
-
-/** Streams a range from disk, folding it into the part's QuickXorHash (when the protocol verifies one) and reporting bytes. */
-async function* hashed(
-  deps: FileUploadDeps,
-  job: JobRow,
-  reader: FileReader,
-  partIndex: number,
-  offsetBytes: number,
-  sizeBytes: number,
-  fold: QuickXorFold | undefined,
-  hooks: ReadHooks = {},
-): AsyncIterable<Uint8Array> {
-  let position = offsetBytes;
-  let unrecorded = 0;
-  // Any failure of the file source itself (a dying disk, a vanished share) is told as a file problem, not "unexpected".
-  const chunks = (async function* () {
-    try {
-      yield* reader.read(offsetBytes, sizeBytes);
-    } catch (error) {
-      throw fileError(error, job.localPath);
-    }
-  })();
-  try {
-    for await (const chunk of chunks) {
-      fold?.update(chunk, position);
-      position += chunk.length;
-      if (position === offsetBytes + sizeBytes) {
-        hooks.onAllRead?.();
-        await hooks.beforeLastChunk?.();
-      }
-      yield chunk;
-      // Counted once the consumer asks for more: it has handed this chunk to the socket (a request that ended early
-      // never asks, so a chunk it did not send is not counted).
-      unrecorded += chunk.length;
-      deps.events({ type: 'bytes-sent', jobId: job.id, partIndex, bytes: chunk.length });
-      // Recorded every few MiB, so even a kill -9 mid-part leaves an honest count of bytes put on the wire.
-      if (unrecorded >= SENT_RECORD_EVERY_BYTES) {
-        deps.store.jobs.addBytesSent(job.id, unrecorded);
-        unrecorded = 0;
-      }
-    }
-  } finally {
-    if (unrecorded > 0) deps.store.jobs.addBytesSent(job.id, unrecorded);
-  }
-}
-
-/** Only Graph reports a QuickXorHash; other protocols skip the per-byte fold (and re-reading parts on resume). */
-function foldFor(protocol: UploadProtocol): QuickXorFold | undefined {
-  return protocol.verifyHash === 'quickXorHash' ? new QuickXorFold() : undefined;
-}
-
 async function partDigest(deps: FileUploadDeps, job: JobRow, protocol: UploadProtocol, offsetBytes: number, sizeBytes: number): Promise<string | null> {
   return protocol.verifyHash === 'quickXorHash' ? (await foldOf(deps, job, offsetBytes, sizeBytes)).toBase64() : null;
 }
@@ -408,9 +290,9 @@ async function combinedFold(deps: FileUploadDeps, job: JobRow, parts: readonly P
   return total;
 }
 
-/** Lazily hashes the whole local file once (streamed), for protocols whose commit or verification needs it. */
-function localDigests(deps: FileUploadDeps, job: JobRow): LocalFileDigests {
-  let sha1: Promise<string> | undefined;
+/** The whole file's SHA-1: the one the upload's pass computed, or else hashed from disk once, when first asked. */
+function localDigests(deps: FileUploadDeps, job: JobRow, knownSha1Base64?: string): LocalFileDigests {
+  let sha1: Promise<string> | undefined = knownSha1Base64 === undefined ? undefined : Promise.resolve(knownSha1Base64);
   return {
     sha1Base64: () => {
       sha1 ??= (async () => {
@@ -425,16 +307,6 @@ function localDigests(deps: FileUploadDeps, job: JobRow): LocalFileDigests {
 
 function ackedBytes(parts: readonly PartRow[]): number {
   return parts.reduce((sum, p) => sum + (p.state === 'done' ? p.sizeBytes : 0), 0);
-}
-
-export function handleOf(session: SessionRow): SessionHandle {
-  return {
-    sessionUrl: session.sessionUrl,
-    remoteSessionId: session.remoteSessionId,
-    partSizeBytes: session.partSizeBytes,
-    expiresAtMs: session.expiresAtMs,
-    extra: session.extra,
-  };
 }
 
 /** Runs `work` over items in order with at most `limit` in flight; the first failure stops new work and is rethrown. */

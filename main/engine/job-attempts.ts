@@ -22,6 +22,7 @@ export interface AttemptDeps {
   refreshCredentials?: (job: JobRow) => Promise<boolean>;
   /** How often a full disk is looked at again. Default 5 s. */
   diskFullPollMs?: number;
+  partBufferBudgetBytes?: number;
 }
 
 /** How one job's attempts ended: uploaded, failed for good, or stopped by a pause, cancel or shutdown (the error). */
@@ -46,7 +47,8 @@ export async function attemptUntilSettled(deps: AttemptDeps, job: JobRow, protoc
   for (;;) {
     try {
       await gate.whenOpen(job.destinationId, signal);
-      await uploadFile({ store, files: deps.files, nowMs: deps.nowMs, events: sink, beforePart }, job.id, protocol, signal);
+      const fileDeps = { store, files: deps.files, nowMs: deps.nowMs, events: sink, beforePart, partBufferBudgetBytes: deps.partBufferBudgetBytes };
+      await uploadFile(fileDeps, job.id, protocol, signal);
       return { kind: 'done' };
     } catch (error) {
       if (isStopSignal(error)) return { kind: 'stopped', signal: error };

@@ -40,6 +40,8 @@ export interface SchedulerDeps {
    * is an ordinary retry.
    */
   probe?: (target: NetworkTarget, signal: AbortSignal) => Promise<boolean>;
+  /** Memory for one upload's part buffers (protocols with SHA-1 digests); default 64 MiB. */
+  partBufferBudgetBytes?: number;
 }
 
 export type JobOutcome = { jobId: number; state: 'done' | 'failed' | 'paused' | 'cancelled' | 'busy'; message?: string };

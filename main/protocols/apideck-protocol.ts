@@ -110,8 +110,9 @@ export class ApideckProtocol implements UploadProtocol {
     const last = part.offsetBytes + part.sizeBytes - 1;
     const headers = await this.headers({ 'content-type': 'application/octet-stream', 'content-length': String(part.sizeBytes) });
     let body: AsyncIterable<Uint8Array> | Buffer = part.data;
-    if (this.needsDigest) {
-      // The digest header precedes the body, so the part is hashed in memory first; other connectors stream from disk.
+    if (this.needsDigest && part.sha1Base64 !== undefined) headers.digest = `sha=${part.sha1Base64}`;
+    else if (this.needsDigest) {
+      // The digest header precedes the body: without the engine's digest the part is hashed in memory first.
       const buffer = await bufferPart(part.data, part.sizeBytes);
       headers.digest = `sha=${sha1Base64(buffer)}`;
       body = buffer;
@@ -151,6 +152,11 @@ export class ApideckProtocol implements UploadProtocol {
       if (!signal.aborted) await this.deleteSession(id, signal).catch(() => undefined);
       throw error;
     }
+  }
+
+  /** The Box connector wants SHA-1 digests; the engine then hashes each part (and the file) in its one pass. */
+  get sha1Digests(): boolean {
+    return this.needsDigest;
   }
 
   private get needsDigest(): boolean {

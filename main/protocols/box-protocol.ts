@@ -56,6 +56,7 @@ export class BoxProtocol implements UploadProtocol {
   readonly maxParallelParts: number;
   readonly minSessionBytes = BOX_MIN_SESSION_BYTES;
   readonly verifyHash = 'sha1' as const;
+  readonly sha1Digests = true;
 
   private readonly uploadBase: string;
   private readonly apiBase: string;
@@ -109,18 +110,19 @@ export class BoxProtocol implements UploadProtocol {
 
   async uploadPart(session: SessionHandle, part: PartBody, target: UploadTarget, signal: AbortSignal): Promise<PartOutcome> {
     const { endpoints } = sessionExtra(session);
-    // Digest goes in a header before the body, so the part (≤ part_size, at most 64 MiB) is read into memory first.
-    const bytes = await readPart(part);
+    // Digest goes in a header before the body: without the engine's digest the part (≤ part_size) is read into memory first.
+    const bytes = part.sha1Base64 === undefined ? await readPart(part) : undefined;
+    const sha1Base64 = part.sha1Base64 ?? createHash('sha1').update(bytes!).digest('base64');
     const last = part.offsetBytes + part.sizeBytes - 1;
     const reply = await this.send(endpoints.upload_part, {
       method: 'PUT',
       headers: {
         'content-type': 'application/octet-stream',
-        'content-length': String(bytes.length),
+        'content-length': String(part.sizeBytes),
         'content-range': `bytes ${part.offsetBytes}-${last}/${target.sizeBytes}`,
-        digest: `sha=${createHash('sha1').update(bytes).digest('base64')}`,
+        digest: `sha=${sha1Base64}`,
       },
-      body: bytes,
+      body: bytes ?? part.data,
       signal,
     });
     if (reply.status !== 200 && reply.status !== 201) throw boxFailure(reply, `sending bytes ${part.offsetBytes}-${last}`, 'part');

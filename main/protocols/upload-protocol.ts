@@ -1,3 +1,4 @@
+import type { FragmentRules } from '../domain/fragment-size.js';
 import type { ByteRange } from '../domain/reconcile.js';
 import type { ProviderKind } from '../store/destinations-repo.js';
 import type { PartRow } from '../store/sessions-repo.js';
@@ -43,6 +44,8 @@ export interface PartBody {
   sizeBytes: number;
   /** The part's bytes, streamed from disk; single use. */
   data: AsyncIterable<Uint8Array>;
+  /** SHA-1 of the part's bytes (base64), when the engine hashed them before sending (protocols with `sha1Digests`). */
+  sha1Base64?: string;
 }
 
 export type PartOutcome =
@@ -68,10 +71,20 @@ export interface UploadProtocol {
   readonly maxParallelParts: number;
   /** When the server decides per session (Apideck's parallel_upload_supported), the limit for that session. */
   maxParallelPartsFor?(session: SessionHandle): number;
+  /**
+   * Offset protocols whose request size Hoist chooses (the user set none): what a size must be. The engine then sizes the
+   * parts it has yet to send to the link. Undefined: the session's part size is used as it is.
+   */
+  fragmentRules?(session: SessionHandle): FragmentRules | undefined;
   /** Files smaller than this go through `uploadWhole` (Graph cannot open a session for an empty file). */
   readonly minSessionBytes: number;
   /** The whole-file hash the server reports and the engine verifies. */
   readonly verifyHash: 'quickXorHash' | 'sha1' | 'none';
+  /**
+   * Every part's SHA-1 goes in a header before its bytes and the whole file's on the commit (Box, Apideck's Box
+   * connector): the engine computes both in one pass over the file and hands each part its digest in `PartBody`.
+   */
+  readonly sha1Digests?: boolean;
 
   createSession(target: UploadTarget, signal: AbortSignal): Promise<SessionHandle>;
   /**

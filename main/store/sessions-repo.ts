@@ -203,12 +203,16 @@ export class SessionsRepo {
     this.db.prepare('UPDATE parts SET attempts = attempts + 1 WHERE session_id = ? AND part_index = ?').run(sessionId, partIndex);
   }
 
-  /** Replaces every part from `fromIndex` on with a new plan, as pending (offset protocols resuming mid-part). */
-  replanFrom(sessionId: number, fromIndex: number, parts: readonly PlannedPart[]): void {
+  /**
+   * Replaces every part from `fromIndex` on with a new plan, as pending (offset protocols resuming mid-part), and with
+   * `partSizeBytes` the session's part size too (fragments sized to the link).
+   */
+  replanFrom(sessionId: number, fromIndex: number, parts: readonly PlannedPart[], partSizeBytes?: number): void {
     this.db
       .transaction(() => {
         this.db.prepare('DELETE FROM parts WHERE session_id = ? AND part_index >= ?').run(sessionId, fromIndex);
         this.insertParts(sessionId, parts);
+        if (partSizeBytes !== undefined) this.db.prepare('UPDATE sessions SET part_size_bytes = ? WHERE id = ?').run(partSizeBytes, sessionId);
       })
       .immediate();
   }

@@ -47,6 +47,24 @@ describe('disk file source', () => {
     }
   });
 
+  it("reads a range straight into a caller's buffer, piece by piece in order; a file too short fails as changed", async () => {
+    const reader = diskFileSource.open(path);
+    const target = Buffer.alloc(3 * MiB + 17);
+    let filled = 0;
+    for await (const piece of reader.readInto!(target, 12_345)) {
+      expect(piece.buffer).toBe(target.buffer);
+      expect(piece.byteOffset - target.byteOffset).toBe(filled);
+      filled += piece.length;
+    }
+    expect(filled).toBe(target.length);
+    expect(target.equals(content.subarray(12_345, 12_345 + target.length))).toBe(true);
+    const beyond = Buffer.alloc(2 * MiB);
+    await expect(async () => {
+      for await (const _piece of reader.readInto!(beyond, content.length - MiB)) void _piece;
+    }).rejects.toMatchObject({ code: 'file-changed' });
+    await reader.close();
+  });
+
   it('a read somewhere else than the read-ahead guessed still returns the right bytes', async () => {
     const reader = diskFileSource.open(path, { sequentialUpToBytes: content.length });
     await readReturning(reader, 0, MiB); // reads ahead at 1 MiB

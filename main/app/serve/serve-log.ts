@@ -48,6 +48,7 @@ export function describeServeEvent(store: Store, event: EngineEvent | WatchEvent
     case 'bytes-sent':
     case 'part-acked':
     case 'part-failed':
+    case 'parts-replanned':
     case 'job-restarted':
     case 'job-retrying':
       return undefined;
