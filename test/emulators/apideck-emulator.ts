@@ -17,7 +17,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { FaultInjector, ThroughputCap, sendEarlyFault } from './faults.js';
+import { FaultInjector, ThroughputCap, replyDelayMs, requestDelayMs, sendEarlyFault } from './faults.js';
 import {
   apideckErrors as errors, boxDigestProblem, envelope, errorBodyForStatus, parsePartNumber, unifiedFile, validateCreateBody,
   loggedHeaders, route, type ApideckConnector, type Reply, type Route,
@@ -161,7 +161,7 @@ export class ApideckEmulator {
       sendEarlyFault(action, req, res, errorBodyForStatus);
       return;
     }
-    if (action?.type === 'delay') await sleep(action.ms);
+    if (requestDelayMs(action) > 0) await sleep(requestDelayMs(action));
     let reply: Reply;
     try {
       reply = this.checkHeaders(ctx) ?? (await this.dispatch(r, ctx));
@@ -171,6 +171,7 @@ export class ApideckEmulator {
       if (req.destroyed || res.destroyed) return;
       reply = { status: 500, body: errorBodyForStatus(500) };
     }
+    if (replyDelayMs(action) > 0) await sleep(replyDelayMs(action));
     if (res.destroyed) return;
     if (action?.type === 'malformed-json') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status_code":200,"status":"OK","data":{"id":');

@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { mkdirSync, rmSync } from 'node:fs';
-import { FaultInjector, sendEarlyFault, ThroughputCap } from './faults.js';
+import { FaultInjector, replyDelayMs, requestDelayMs, sendEarlyFault, ThroughputCap } from './faults.js';
 import { type BodyCounter, sleep } from './box-body.js';
 import { createFolder, getFile, getFolder, getFolderItems, plainUpload } from './box-api-routes.js';
 import {
@@ -359,7 +359,7 @@ export class BoxEmulator {
     });
     const action = this.faults.take(op);
     if (sendEarlyFault(action, req, res, genericErrorBody)) return;
-    if (action?.type === 'delay') await sleep(action.ms);
+    if (requestDelayMs(action) > 0) await sleep(requestDelayMs(action));
     let reply: Reply;
     try {
       if (oauthOp === 'box.authorize') reply = this.signIn.authorize(url);
@@ -382,6 +382,10 @@ export class BoxEmulator {
       };
     } else if (action?.type === 'malformed-json') {
       reply = { status: 200, headers: { 'content-type': 'application/json' }, body: MALFORMED_BODY };
+    }
+    if (replyDelayMs(action) > 0) {
+      await sleep(replyDelayMs(action));
+      if (req.socket.destroyed) return;
     }
     send(res, reply);
   }

@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { FaultInjector, ThroughputCap, sendEarlyFault, type FaultAction } from './faults.js';
+import { FaultInjector, ThroughputCap, replyDelayMs, requestDelayMs, sendEarlyFault, type FaultAction } from './faults.js';
 import type { RandomFaults } from './random-faults.js';
 
 export interface ProxiedRequest {
@@ -107,33 +107,36 @@ export class FaultProxy {
       // Host stays 127.0.0.1 so the receiver's loopback check passes; the port is the proxy's own business.
       const upstream = httpRequest(
         { host: '127.0.0.1', port: this.upstreamPort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${this.upstreamPort}` } },
-        (reply) => {
-          record.status = reply.statusCode ?? 0;
-          record.headers = reply.headers;
-          if (action?.type === 'apply-then-fail' || action?.type === 'malformed-json') {
-            reply.resume();
-            const status = action.type === 'apply-then-fail' ? action.status : reply.statusCode ?? 200;
-            res.writeHead(status, { 'content-type': 'text/plain' }).end(action.type === 'malformed-json' ? '<html>oops' : 'injected');
-            return;
-          }
-          const headers = { ...reply.headers };
-          // Location headers name the upstream; clients must come back through the proxy.
-          if (typeof headers.location === 'string') headers.location = headers.location.replace(`:${this.upstreamPort}`, `:${this.port}`);
-          if (!String(headers['content-type'] ?? '').includes('json')) {
-            res.writeHead(reply.statusCode ?? 502, headers);
-            reply.pipe(res);
-            return;
-          }
-          // Small JSON replies: URLs in them (uploadUrl, session_endpoints) must lead back through the proxy too.
-          const chunks: Buffer[] = [];
-          reply.on('data', (chunk: Buffer) => chunks.push(chunk));
-          reply.on('end', () => {
-            const body = Buffer.from(Buffer.concat(chunks).toString('utf8').replaceAll(`127.0.0.1:${this.upstreamPort}`, `127.0.0.1:${this.port}`));
-            delete headers['transfer-encoding'];
-            res.writeHead(reply.statusCode ?? 502, { ...headers, 'content-length': String(body.length) }).end(body);
-          });
-        },
+        (reply) => (replyDelayMs(action) > 0 ? setTimeout(() => answer(reply), replyDelayMs(action)) : answer(reply)),
       );
+      const answer = (reply: IncomingMessage): void => {
+        // The client gave up while the reply was held: nothing to answer.
+        if (isClientGone || req.socket.destroyed) return void reply.resume();
+        record.status = reply.statusCode ?? 0;
+        record.headers = reply.headers;
+        if (action?.type === 'apply-then-fail' || action?.type === 'malformed-json') {
+          reply.resume();
+          const status = action.type === 'apply-then-fail' ? action.status : reply.statusCode ?? 200;
+          res.writeHead(status, { 'content-type': 'text/plain' }).end(action.type === 'malformed-json' ? '<html>oops' : 'injected');
+          return;
+        }
+        const headers = { ...reply.headers };
+        // Location headers name the upstream; clients must come back through the proxy.
+        if (typeof headers.location === 'string') headers.location = headers.location.replace(`:${this.upstreamPort}`, `:${this.port}`);
+        if (!String(headers['content-type'] ?? '').includes('json')) {
+          res.writeHead(reply.statusCode ?? 502, headers);
+          reply.pipe(res);
+          return;
+        }
+        // Small JSON replies: URLs in them (uploadUrl, session_endpoints) must lead back through the proxy too.
+        const chunks: Buffer[] = [];
+        reply.on('data', (chunk: Buffer) => chunks.push(chunk));
+        reply.on('end', () => {
+          const body = Buffer.from(Buffer.concat(chunks).toString('utf8').replaceAll(`127.0.0.1:${this.upstreamPort}`, `127.0.0.1:${this.port}`));
+          delete headers['transfer-encoding'];
+          res.writeHead(reply.statusCode ?? 502, { ...headers, 'content-length': String(body.length) }).end(body);
+        });
+      };
       upstream.on('error', () => res.destroy());
       req.on('data', (chunk: Buffer) => {
         record.firstByteAtMs ??= Date.now();
@@ -151,7 +154,7 @@ export class FaultProxy {
         if (!req.complete) upstream.destroy();
       });
     };
-    if (action?.type === 'delay') setTimeout(start, action.ms);
+    if (requestDelayMs(action) > 0) setTimeout(start, requestDelayMs(action));
     else start();
   }
 }

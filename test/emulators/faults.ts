@@ -18,8 +18,12 @@ export type FaultAction =
   | { type: 'apply-then-fail'; status: number; retryAfterSec?: number }
   /** Apply the request normally, then answer 200 with a body that is not JSON. */
   | { type: 'malformed-json' }
-  /** Hold the request this long before handling it. */
-  | { type: 'delay'; ms: number }
+  /**
+   * Latency. 'before-body' (the default): hold the request this long before handling it (nothing of the body is read
+   * meanwhile). 'after-body': handle the request and read its whole body as usual, then hold the reply this long: the
+   * round trip of a distant server, paid once per request after its bytes have gone.
+   */
+  | { type: 'delay'; ms: number; phase?: 'before-body' | 'after-body' }
   /** Read this many body bytes (default 0), then stop reading and never answer: the client sees no progress at all. */
   | { type: 'stall'; afterBytes?: number };
 
@@ -67,6 +71,16 @@ export class FaultInjector {
     }
     return undefined;
   }
+}
+
+/** The reply hold of an 'after-body' delay (0 for every other action). */
+export function replyDelayMs(action: FaultAction | undefined): number {
+  return action?.type === 'delay' && action.phase === 'after-body' ? action.ms : 0;
+}
+
+/** The hold before handling of a 'before-body' delay (0 for every other action). */
+export function requestDelayMs(action: FaultAction | undefined): number {
+  return action?.type === 'delay' && action.phase !== 'after-body' ? action.ms : 0;
 }
 
 /** Sends a fault that does not depend on request processing. Returns true when the response was handled. */

@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { FaultInjector, sendEarlyFault, ThroughputCap, type ByteArrival } from './faults.js';
+import { FaultInjector, replyDelayMs, requestDelayMs, sendEarlyFault, ThroughputCap, type ByteArrival } from './faults.js';
 import { drainBody, readJsonBody } from './graph-body.js';
 import { benchSink, simpleUpload } from './graph-content.js';
 import { GraphDrive, parseConflictBehavior, type ConflictBehavior } from './graph-drive.js';
@@ -300,7 +300,7 @@ export class GraphEmulator {
         await new Promise<void>((resolve) => res.once('close', resolve));
         return;
       }
-      if (action?.type === 'delay') await sleep(action.ms);
+      if (requestDelayMs(action) > 0) await sleep(requestDelayMs(action));
       else if (action) ctx.lateFault = action;
       await this.reply(ctx, await this.route(ctx, route));
     } catch (err) {
@@ -330,6 +330,10 @@ export class GraphEmulator {
     await this.drain(ctx);
     if (ctx.req.socket.destroyed) return;
     const fault = ctx.lateFault;
+    if (replyDelayMs(fault) > 0) {
+      await sleep(replyDelayMs(fault));
+      if (ctx.req.socket.destroyed) return;
+    }
     const isError = outcome.body !== undefined && outcome.status >= 400;
     if (fault?.type === 'apply-then-fail') {
       sendError(ctx.res, { ...errorForStatus(fault.status), retryAfterSec: fault.retryAfterSec });

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { ThroughputCap, FaultInjector, type FaultAction } from './faults.js';
+import { ThroughputCap, FaultInjector, replyDelayMs, requestDelayMs, type FaultAction } from './faults.js';
 
 /** s3rver's built-in key pair; it checks SigV4 signatures made with it. */
 export const S3_TEST_ACCESS_KEY_ID = 'S3RVER';
@@ -157,7 +157,7 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
 
     const action = faults.take(op);
     if (action) entry.fault = action.type;
-    if (action?.type === 'delay') await new Promise((r) => setTimeout(r, action.ms));
+    if (requestDelayMs(action) > 0) await new Promise((r) => setTimeout(r, requestDelayMs(action)));
     // The client gave up while the request was held (pause, cancel): nothing reaches the server.
     if (isClientGone) return;
     if (action?.type === 'reset') return void req.socket.destroy();
@@ -192,6 +192,10 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
     if (action?.type === 'malformed-json') {
       await drain(reply.stream);
       return send(res, { status: 200, body: req.method === 'HEAD' ? '' : '<?xml version="1.0" encoding="UTF-8"?>\n<Result><Broken' });
+    }
+    if (replyDelayMs(action) > 0) {
+      await new Promise((r) => setTimeout(r, replyDelayMs(action)));
+      if (isClientGone) return;
     }
     res.writeHead(reply.status, reply.headers ?? { 'content-type': 'application/xml' });
     if (reply.stream) reply.stream.pipe(res);
