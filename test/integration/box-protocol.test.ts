@@ -401,8 +401,9 @@ describe('Box folders (--remote-dir)', () => {
 
   it('two adapters racing to create one folder both end with its id (409 → the conflicting folder), then use the cache', async () => {
     const w = await world();
-    // Both lookups are answered only after both were sent, so both find nothing and both try to create.
-    w.box.faults.add({ op: 'box.api', times: 2, action: { type: 'delay', ms: 1_000 } });
+    // Both lookups are answered only after both were sent, so both find nothing and both try to create. The emulator
+    // shares this process: on a loaded machine the second lookup can arrive a second after the first, hence 3 s.
+    w.box.faults.add({ op: 'box.api', times: 2, action: { type: 'delay', ms: 3_000 } });
     const [one, two] = [boxProtocol(w), boxProtocol(w)];
 
     const [id1, id2] = await Promise.all([one.ensureFolderPath('/Shared'), two.ensureFolderPath('/Shared')]);
