@@ -1,5 +1,4 @@
 import { HoistError } from '../domain/hoist-error.js';
-import { GRAPH_DEFAULT_FRAGMENT_BYTES } from '../domain/part-plan.js';
 import type { ConflictBehavior } from '../protocols/graph-protocol.js';
 import type { UploadProtocol } from '../protocols/upload-protocol.js';
 import type { BoxConflictPolicy } from '../protocols/box-protocol.js';
@@ -46,7 +45,8 @@ export async function protocolFor(dest: DestinationRow, secrets: SecretStore, en
         endpoint: String(dest.config.endpoint ?? DEFAULT_ENDPOINTS.graph),
         driveId: typeof dest.config.driveId === 'string' ? dest.config.driveId : undefined,
         conflictBehavior: (dest.config.conflictBehavior as ConflictBehavior | undefined) ?? 'replace',
-        fragmentSizeBytes: Number(dest.config.fragmentSizeBytes ?? GRAPH_DEFAULT_FRAGMENT_BYTES),
+        // Stored only when the user chose one (see migration 005); otherwise sized to the link.
+        fragmentSizeBytes: typeof dest.config.fragmentSizeBytes === 'number' ? dest.config.fragmentSizeBytes : undefined,
         accessToken: tokenResolver(dest, secrets, env),
       });
     }

@@ -1,5 +1,7 @@
 import { posix } from 'node:path';
 import { UploadFailure, classifyStatus, type Failure } from '../domain/failure.js';
+import type { FragmentRules } from '../domain/fragment-size.js';
+import { GRAPH_DEFAULT_FRAGMENT_BYTES, GRAPH_FRAGMENT_RULES } from '../domain/part-plan.js';
 import { receivedFromMissing } from '../domain/reconcile.js';
 import { httpRequest, parseJson, type HttpReply } from './http.js';
 import {
@@ -22,7 +24,8 @@ export interface GraphConfig {
   /** Target drive; the signed-in user's drive when absent. */
   driveId?: string;
   conflictBehavior: ConflictBehavior;
-  fragmentSizeBytes: number;
+  /** Bytes per request as the user set them; absent: Hoist sizes fragments to the link, from 10 MiB. */
+  fragmentSizeBytes?: number;
   accessToken: () => Promise<string>;
 }
 
@@ -54,10 +57,15 @@ export class GraphProtocol implements UploadProtocol {
     return {
       sessionUrl: created.uploadUrl,
       remoteSessionId: null,
-      partSizeBytes: this.config.fragmentSizeBytes,
+      partSizeBytes: this.config.fragmentSizeBytes ?? GRAPH_DEFAULT_FRAGMENT_BYTES,
       expiresAtMs: parseExpiry(created.expirationDateTime),
       extra: {},
     };
+  }
+
+  /** Without a configured size, fragments follow the link within Graph's rules (multiples of 320 KiB under 60 MiB). */
+  fragmentRules(): FragmentRules | undefined {
+    return this.config.fragmentSizeBytes === undefined ? GRAPH_FRAGMENT_RULES : undefined;
   }
 
   async queryServerState(session: SessionHandle, target: UploadTarget, signal: AbortSignal): Promise<ServerState> {

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { UploadFailure, classifyStatus, type Failure } from '../domain/failure.js';
 import { HoistError } from '../domain/hoist-error.js';
+import type { FragmentRules } from '../domain/fragment-size.js';
 import { httpRequest, type HttpReply, type HttpRequestInit } from './http.js';
 import type { ProxyRoutes } from './proxy-routes.js';
 import {
@@ -22,7 +23,10 @@ export interface TusConfig {
   endpoint: string;
   /** Sent with every request, e.g. Authorization for a self-hosted tusd behind auth. */
   headers?: Record<string, string>;
-  /** Bytes per PATCH. Default: TUS_DEFAULT_CHUNK_BYTES when streaming, TUS_CHECKSUM_CHUNK_BYTES when checksumming. */
+  /**
+   * Bytes per PATCH as the user set them. Absent: Hoist sizes them to the link, from TUS_DEFAULT_CHUNK_BYTES when
+   * streaming or TUS_CHECKSUM_CHUNK_BYTES when checksumming.
+   */
   chunkSizeBytes?: number;
   /** Which proxy requests take. Default: the app's environment; `ProxyRoutes.direct` for Hoist's own receiver. */
   proxies?: ProxyRoutes;
@@ -38,6 +42,10 @@ export interface TusConfig {
 export const TUS_DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
 /** With `Upload-Checksum` a part is hashed before it is sent, so it is held in memory: keep it modest. */
 export const TUS_CHECKSUM_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** PATCH sizes Hoist chooses: whole MiB; a checksummed part is held in memory, so it stays smaller. */
+const TUS_STREAMED_RULES: FragmentRules = { multipleBytes: 1024 * 1024, minBytes: 4 * 1024 * 1024, maxBytes: 256 * 1024 * 1024 };
+const TUS_CHECKSUMMED_RULES: FragmentRules = { multipleBytes: 1024 * 1024, minBytes: 1024 * 1024, maxBytes: 32 * 1024 * 1024 };
 
 const OPTIONS_TIMEOUT_MS = 30_000;
 const OPTIONS: HttpRequestInit['method'] = 'OPTIONS';
@@ -75,8 +83,14 @@ export class TusProtocol implements UploadProtocol {
       remoteSessionId: null,
       partSizeBytes: this.config.chunkSizeBytes ?? (checksum ? TUS_CHECKSUM_CHUNK_BYTES : TUS_DEFAULT_CHUNK_BYTES),
       expiresAtMs,
-      extra: {},
+      extra: checksum ? { isChecksummed: true } : {},
     };
+  }
+
+  /** Without a configured size, PATCHes follow the link (smaller bounds when each one is checksummed in memory). */
+  fragmentRules(session: SessionHandle): FragmentRules | undefined {
+    if (this.config.chunkSizeBytes !== undefined) return undefined;
+    return session.extra.isChecksummed === true ? TUS_CHECKSUMMED_RULES : TUS_STREAMED_RULES;
   }
 
   async queryServerState(session: SessionHandle, target: UploadTarget, signal: AbortSignal): Promise<ServerState> {

@@ -68,6 +68,8 @@ export interface GraphRequestRecord {
   status: number;
   hadAuthorization: boolean;
   bodyBytes: number;
+  /** The request's Content-Range (fragment PUTs): the bytes it declared, whatever arrived. */
+  contentRange?: string;
   /** When the request arrived and when it was answered (ms since epoch). */
   startedAtMs: number;
   endedAtMs: number;
@@ -314,6 +316,7 @@ export class GraphEmulator {
         path: url.pathname,
         status: res.headersSent ? res.statusCode : 0,
         hadAuthorization: req.headers.authorization !== undefined,
+        contentRange: req.headers['content-range'],
         bodyBytes: ctx.bodyBytes,
         startedAtMs,
         endedAtMs: Date.now(),

@@ -218,6 +218,23 @@ describe('event hub: coalesced deltas for the windows', () => {
     expect(named(watching.batches.at(-1), 'partsChanged')).toEqual([]);
   });
 
+  it('parts re-planned at another size mid-upload (fragments sized to the link): the whole new list goes out', () => {
+    const { job, session } = runningJob('grow.bin');
+    makeHub();
+    const watching = client();
+    hub.attach(watching);
+    hub.partsFor(watching, job.id);
+    live.onEvent({ type: 'job-started', jobId: job.id, totalBytes: 40 * MiB, ackedBytes: 0 }, clock.now);
+    store.sessions.markPartDone(session.id, 0, null, null);
+    store.sessions.replanFrom(session.id, 1, planParts(10 * MiB, 40 * MiB, 20 * MiB, 1), 20 * MiB);
+    live.onEvent({ type: 'parts-replanned', jobId: job.id, partSizeBytes: 20 * MiB }, clock.now);
+    hub.flush();
+    const replanned = named(watching.batches.at(-1), 'partsChanged')[0]!;
+    expect(replanned.isComplete).toBe(true);
+    expect(replanned.parts.map((p) => p.sizeBytes)).toEqual([10 * MiB, 20 * MiB, 10 * MiB]);
+    expect(store.sessions.get(session.id)!.partSizeBytes).toBe(20 * MiB);
+  });
+
   it('computes warnings for a paused job whose session is about to expire, and drops them once resumed and sending', () => {
     const { job, session } = runningJob('film.mov');
     store.sessions.markPartDone(session.id, 0, null, null, clock.now + 12 * 60_000);

@@ -186,7 +186,7 @@ describe('repositories', () => {
     ).run();
     v3.close();
     const store = Store.open(path);
-    expect(store.db.pragma('user_version', { simple: true })).toBe(4);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     const columns = (store.db.prepare(`SELECT name, type FROM pragma_table_info('jobs') WHERE name LIKE 'lease%' ORDER BY cid`).all() as { name: string; type: string }[]);
     expect(columns).toEqual([
       { name: 'lease_pid', type: 'INTEGER' },
@@ -200,6 +200,21 @@ describe('repositories', () => {
     expect(asked).toEqual([{ pid: 4242, startTime: null }]);
     expect(store.jobs.tryLease(7, { pid: 1, startTime: 'linux:9' }, 1_000, 30_000, () => false)).toBe(true);
     expect(store.jobs.leaseHolder(7)).toEqual({ pid: 1, startTime: 'linux:9' });
+    store.close();
+  });
+
+  it('migration 5 drops the 10 MiB Graph fragment size dest add stored without the flag; other sizes stay', () => {
+    const path = tempDb();
+    const v4 = openDatabase(path, MIGRATIONS.slice(0, 4));
+    const insert = v4.prepare(`INSERT INTO destinations (id, name, provider, config_json, created_at_ms) VALUES (?, ?, ?, ?, 1)`);
+    insert.run(1, 'od', 'graph', JSON.stringify({ endpoint: 'https://graph.microsoft.com/v1.0', fragmentSizeBytes: 10_485_760 }));
+    insert.run(2, 'od-small', 'graph', JSON.stringify({ fragmentSizeBytes: 327_680 * 4 }));
+    insert.run(3, 'nas', 'tus', JSON.stringify({ endpoint: 'http://nas/files/', fragmentSizeBytes: 10_485_760 }));
+    v4.close();
+    const store = Store.open(path);
+    expect(store.destinations.byName('od')!.config).toEqual({ endpoint: 'https://graph.microsoft.com/v1.0' });
+    expect(store.destinations.byName('od-small')!.config).toEqual({ fragmentSizeBytes: 327_680 * 4 });
+    expect(store.destinations.byName('nas')!.config).toEqual({ endpoint: 'http://nas/files/', fragmentSizeBytes: 10_485_760 });
     store.close();
   });
 });

@@ -1,5 +1,5 @@
 import { HoistError } from '../../domain/hoist-error.js';
-import { validateGraphFragmentBytes, GRAPH_DEFAULT_FRAGMENT_BYTES } from '../../domain/part-plan.js';
+import { validateGraphFragmentBytes } from '../../domain/part-plan.js';
 import { destinationView } from '../destination-views.js';
 import { readSettings, defaultDestinationName } from '../../bridge/settings.js';
 import type { ProviderKind } from '../../store/destinations-repo.js';
@@ -38,8 +38,9 @@ type ProviderSetup = (opts: DestAddOptions) => Record<string, unknown>;
 const SETUPS: Partial<Record<ProviderKind, ProviderSetup>> = {
   graph: (opts) => {
     const conflictBehavior = oneOf('--conflict', opts.conflict ?? 'replace', ['replace', 'fail', 'rename']);
-    const fragmentSizeBytes = opts.fragmentSize === undefined ? GRAPH_DEFAULT_FRAGMENT_BYTES : Number(opts.fragmentSize);
-    const problem = validateGraphFragmentBytes(fragmentSizeBytes);
+    // Without the flag nothing is stored: fragments are then sized to the link.
+    const fragmentSizeBytes = opts.fragmentSize === undefined ? undefined : Number(opts.fragmentSize);
+    const problem = fragmentSizeBytes === undefined ? undefined : validateGraphFragmentBytes(fragmentSizeBytes);
     if (problem) throw new HoistError('invalid-argument', `--fragment-size: ${problem}.`);
     return { endpoint: endpoint(opts.endpoint, DEFAULT_ENDPOINTS.graph), driveId: opts.driveId, conflictBehavior, fragmentSizeBytes };
   },

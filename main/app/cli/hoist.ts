@@ -40,7 +40,7 @@ function buildProgram(): Command {
     .option('--drive-id <id>', 'graph: upload into this drive instead of your own OneDrive')
     .option('--api-endpoint <url>', 'box: API host base (default https://api.box.com/2.0)')
     .option('--conflict <behavior>', 'when the file exists – graph: replace (default), fail, rename; box: version (default), rename, skip')
-    .option('--fragment-size <bytes>', 'graph: bytes per request, a multiple of 327680 under 60 MiB (default 10 MiB)')
+    .option('--fragment-size <bytes>', 'graph: bytes per request, a multiple of 327680 under 60 MiB (default: sized to the link, from 10 MiB)')
     .option('--app-id <id>', 'apideck: Unify application id')
     .option('--consumer-id <id>', 'apideck: consumer id')
     .option('--service-id <id>', 'apideck: connector (e.g. box, onedrive, google-drive) when the consumer has several')
@@ -50,7 +50,7 @@ function buildProgram(): Command {
     .option('--prefix <prefix>', 's3: key prefix, e.g. backups/')
     .option('--access-key-id <id>', 's3: access key id (the secret goes in --token / --token-env)')
     .option('--force-path-style', 's3: path-style URLs (MinIO and most S3-compatible servers)')
-    .option('--part-size <bytes>', 's3: preferred part size, at least 5 MiB (default 16 MiB; raised to stay under 10,000 parts); tus: bytes per PATCH (default 64 MiB)')
+    .option('--part-size <bytes>', 's3: preferred part size, at least 5 MiB (default 16 MiB; raised to stay under 10,000 parts); tus: bytes per PATCH (default: sized to the link, from 64 MiB)')
     .action((name: string, opts: DestAddOptions) => print(destAdd(ctx(), name, opts)));
   dest
     .command('list')
