@@ -98,7 +98,8 @@ export class S3Protocol implements UploadProtocol {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       // With a proxy in the environment: agents routing each request, and no Expect header (see agentsPerScheme).
-      requestHandler: { connectionTimeout: 30_000, requestTimeout: 120_000, ...agents },
+      // requestTimeout only warns unless throwOnRequestTimeout: every call sets its own (see answerWithin, streamed).
+      requestHandler: { connectionTimeout: 30_000, requestTimeout: 120_000, throwOnRequestTimeout: true, ...agents },
       expectContinueHeader: agents ? false : undefined,
       // The SDK warns on every failed streaming request because it cannot retry it; not retrying is our choice.
       logger: QUIET_LOGGER,
@@ -114,7 +115,7 @@ export class S3Protocol implements UploadProtocol {
     const created = await this.call('starting the multipart upload', signal, (abortSignal) =>
       this.client.send(
         new CreateMultipartUploadCommand({ Bucket: this.config.bucket, Key: key, ContentType: CONTENT_TYPE, Metadata: { [SESSION_METADATA]: sessionToken } }),
-        { abortSignal },
+        this.answerWithin(abortSignal),
       ),
     );
     if (!created.UploadId) throw malformed('starting the multipart upload', 'no UploadId');
@@ -147,7 +148,7 @@ export class S3Protocol implements UploadProtocol {
     const sent = await this.streamed(doing, signal, part.data, part.sizeBytes, (Body, abortSignal, ContentMD5) =>
       this.client.send(
         new UploadPartCommand({ Bucket: this.config.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, ContentLength: part.sizeBytes, ContentMD5, Body }),
-        { abortSignal },
+        { abortSignal, requestTimeout: 0 },
       ),
     );
     if (!sent.ETag) throw malformed(doing, 'no ETag header');
@@ -169,7 +170,7 @@ export class S3Protocol implements UploadProtocol {
     try {
       await this.client.send(
         new CompleteMultipartUploadCommand({ Bucket: this.config.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts } }),
-        { abortSignal: signal },
+        this.answerWithin(signal),
       );
     } catch (error) {
       if (!signal.aborted && hasS3Code(error, 'NoSuchUpload')) return this.adoptOrExpire(session, target, signal);
@@ -181,7 +182,7 @@ export class S3Protocol implements UploadProtocol {
   async abort(session: SessionHandle, signal: AbortSignal): Promise<void> {
     const { key, uploadId } = this.ids(session);
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.config.bucket, Key: key, UploadId: uploadId }), { abortSignal: signal });
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.config.bucket, Key: key, UploadId: uploadId }), this.answerWithin(signal));
     } catch (error) {
       if (!signal.aborted && hasS3Code(error, 'NoSuchUpload')) return;
       throw this.error(error, 'aborting the multipart upload', signal);
@@ -193,7 +194,7 @@ export class S3Protocol implements UploadProtocol {
     await this.streamed('uploading the file', signal, data, target.sizeBytes, (Body, abortSignal, ContentMD5) =>
       this.client.send(
         new PutObjectCommand({ Bucket: this.config.bucket, Key: key, ContentType: CONTENT_TYPE, ContentLength: target.sizeBytes, ContentMD5, Body }),
-        { abortSignal },
+        { abortSignal, requestTimeout: 0 },
       ),
     );
     return this.readItem(key, signal);
@@ -205,7 +206,7 @@ export class S3Protocol implements UploadProtocol {
       return await collectAbandoned(async (KeyMarker, UploadIdMarker) => {
         const page = await this.client.send(
           new ListMultipartUploadsCommand({ Bucket: this.config.bucket, Prefix: this.config.prefix || undefined, KeyMarker, UploadIdMarker }),
-          { abortSignal: signal },
+          this.answerWithin(signal),
         );
         return {
           uploads: (page.Uploads ?? []).map((u) => ({ key: u.Key, uploadId: u.UploadId, initiatedAtMs: u.Initiated?.getTime() })),
@@ -254,7 +255,7 @@ export class S3Protocol implements UploadProtocol {
       return await listAllParts(async (PartNumberMarker) => {
         const page = await this.client.send(
           new ListPartsCommand({ Bucket: this.config.bucket, Key: key, UploadId: uploadId, PartNumberMarker }),
-          { abortSignal: signal },
+          this.answerWithin(signal),
         );
         const parts = (page.Parts ?? []).map((p) => {
           if (p.PartNumber === undefined || p.ETag === undefined || p.Size === undefined) throw new MalformedListing('a part without PartNumber, ETag or Size');
@@ -294,7 +295,7 @@ export class S3Protocol implements UploadProtocol {
 
   private async head(key: string, signal: AbortSignal) {
     try {
-      return await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal: signal });
+      return await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key }), this.answerWithin(signal));
     } catch (error) {
       if (!signal.aborted && hasS3Code(error, 'NotFound', 'NoSuchKey')) return undefined;
       throw this.error(error, 'reading the uploaded object', signal);
@@ -351,6 +352,16 @@ export class S3Protocol implements UploadProtocol {
     }
   }
 
+  /**
+   * Options for a call without a file body (create, list, complete, abort, head): it must answer within the stall
+   * timeout. The SDK's own timer only warns by default, and a server that takes the request and never answers would
+   * hold the upload forever. A Complete cut short is safe: the retry lists the parts, finds the upload gone and adopts
+   * the object if it was completed meanwhile.
+   */
+  private answerWithin(abortSignal: AbortSignal): { abortSignal: AbortSignal; requestTimeout: number } {
+    return { abortSignal, requestTimeout: (this.config.transfer ?? defaultTransferSettings()).stallTimeoutMs };
+  }
+
   private async call<T>(doing: string, signal: AbortSignal, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     try {
       return await run(signal);
@@ -364,6 +375,10 @@ export class S3Protocol implements UploadProtocol {
     const proxyHost = this.config.endpoint && this.proxies.proxyHostFor(this.config.endpoint);
     if (proxyHost && !signal.aborted && s3ErrorFacts(error, 0).status === 407) return proxyRefused(proxyHost, 407);
     const where = this.config.endpoint ? hostOf(this.config.endpoint) : `AWS S3 (${this.config.region})`;
+    if (!signal.aborted && error instanceof Error && error.name === 'TimeoutError' && (error as { code?: string }).code === 'ETIMEDOUT') {
+      const seconds = (this.config.transfer ?? defaultTransferSettings()).stallTimeoutMs / 1000;
+      return new UploadFailure({ kind: 'retry', reason: `${doing}: no answer for ${seconds} s (stalled) talking to ${where}`, network: s3ServerTarget(this.config) });
+    }
     return toS3Error(error, signal, { doing, bucket: this.config.bucket, where, target: s3ServerTarget(this.config), rand: this.rand }, this.nowMs());
   }
 

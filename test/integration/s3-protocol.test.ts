@@ -335,6 +335,21 @@ describe('S3 multipart uploads through the engine', () => {
     expect(ops(r.server.requests, 's3.create')).toHaveLength(1);
   });
 
+  it('a Complete or a part list the server never answers is given up after the stall timeout and retried', async () => {
+    const r = await rig({ config: { transfer: { pacer: new BandwidthLimiter(), stallTimeoutMs: 1_000 }, maxParallelParts: 2 } });
+    const file = r.file('f.bin', 2 * PART + 7);
+    r.server.faults.add({ op: 's3.complete', action: { type: 'stall' } });
+    r.server.faults.add({ op: 's3.list', action: { type: 'stall' } });
+    const startedMs = Date.now();
+    await uploadOk(r, file, '/f.bin');
+    expect(Date.now() - startedMs).toBeLessThan(20_000);
+    expect(r.server.faults.fired.map((f) => f.action).sort()).toEqual(['stall', 'stall']);
+    expect(reasons(r, 'job-retrying')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(completing the upload|listing the uploaded parts|[a-z ]+): no answer for 1 s \(stalled\) talking to 127\.0\.0\.1:\d+$/)]),
+    );
+    expect(ops(r.server.requests, 's3.create')).toHaveLength(1);
+  });
+
   it('malformed replies are retried and work the server did is not redone; a lost Complete reply is adopted', async () => {
     const r = await rig({ config: { maxParallelParts: 1 } });
     const size = 3 * PART + 5;
