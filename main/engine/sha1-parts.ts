@@ -24,16 +24,16 @@ export interface Sha1PartsResult {
  * Box (and Apideck's Box connector) put each part's SHA-1 in a header before the part's bytes, and the whole file's
  * SHA-1 on the commit. One pass over the parts in file order does both: each part is read once, hashed for its own
  * digest and into the running whole-file SHA-1, and handed to one of `parallel` requests. Parts go out from a few
- * reused buffers, each free again once the server has acknowledged its part; as many as fit `budgetBytes`. A part with
- * no free buffer (parts larger than the budget allows) is hashed on this read and streamed on a second one, which the
- * page cache serves. Parts the server already holds are read for the whole-file hash and never sent.
+ * reused buffers, each free again once the server has acknowledged its part; as many as fit `budgetBytes` (see heldParts).
+ * A part with no free buffer (parts too large for the budget) is hashed on this read and streamed on a second one, which
+ * the page cache serves. Parts the server already holds are read for the whole-file hash and never sent.
  *
  * The first failure stops new parts; the ones in flight finish (their acknowledgements are recorded), then it is thrown.
  */
 export async function sendSha1Parts(ctx: PartSending, parts: readonly PartRow[], parallel: number, budgetBytes: number): Promise<Sha1PartsResult> {
   const whole = createHash('sha1');
   const partBytes = Math.max(1, ...parts.map((p) => p.sizeBytes));
-  const free = Array.from({ length: Math.min(parallel, Math.floor(budgetBytes / partBytes)) }, () => newBuffer(partBytes));
+  const free = Array.from({ length: heldParts(budgetBytes, partBytes, parallel) }, () => newBuffer(partBytes));
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   let item: RemoteItem | undefined;
@@ -88,6 +88,16 @@ export async function sendSha1Parts(ctx: PartSending, parts: readonly PartRow[],
   await Promise.all(inFlight);
   if (failure) throw failure.error;
   return { item, sha1Base64: whole.digest('base64') };
+}
+
+/**
+ * Parts held in memory at once: as many as the budget holds, up to one per request in flight. A budget that holds fewer
+ * than two holds none: one held part saves one re-read from the page cache per round of requests, which is not worth
+ * its memory (64 MiB parts, where Box uses them).
+ */
+function heldParts(budgetBytes: number, partBytes: number, parallel: number): number {
+  const fitting = Math.floor(budgetBytes / partBytes);
+  return fitting >= 2 ? Math.min(parallel, fitting) : 0;
 }
 
 async function hashRange(ctx: PartSending, part: PartRow, hashes: readonly Hash[]): Promise<void> {

@@ -25,9 +25,26 @@ export interface GraphServerProcess {
   /** Server-side timing: first request to last reply since resetActivity(). */
   activity(): Promise<GraphActivity>;
   resetActivity(): Promise<void>;
+  /** Holds every fragment PUT's reply this long after its body (0: prompt replies). */
+  setReplyDelay(ms: number): Promise<void>;
+  /** Every fragment PUT so far, in arrival order. */
+  puts(): Promise<GraphPut[]>;
   /** CPU seconds the emulator process has used so far. */
   cpuSeconds(): number;
   close(): Promise<void>;
+}
+
+export interface GraphPut {
+  contentRange: string | null;
+  /** 0 when the client went away before the reply. */
+  status: number;
+  bodyBytes: number;
+}
+
+/** The bytes a PUT declared (its Content-Range), 0 when it declared none. */
+export function declaredBytes(put: GraphPut): number {
+  const m = put.contentRange ? /bytes (\d+)-(\d+)\//.exec(put.contentRange) : null;
+  return m ? Number(m[2]) - Number(m[1]) + 1 : 0;
 }
 
 export async function startGraphServer(opts: { storageDir: string; throughputBytesPerSec?: number; cleanup: Cleanup }): Promise<GraphServerProcess> {
@@ -69,6 +86,10 @@ export async function startGraphServer(opts: { storageDir: string; throughputByt
     resetActivity: async () => {
       await control('POST', '/activity/reset');
     },
+    setReplyDelay: async (ms) => {
+      await control('POST', `/reply-delay?ms=${ms}`);
+    },
+    puts: () => control<GraphPut[]>('GET', '/puts'),
     cpuSeconds: () => cpuSecondsOf(info.pid) ?? Number.NaN,
     close: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

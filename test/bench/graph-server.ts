@@ -10,6 +10,8 @@
  *   POST /throughput?bps=N      → setThroughput(N); without bps (or bps=0) removes the cap
  *   GET  /activity              → first request and last reply times since the last reset
  *   POST /activity/reset        → starts a new activity window
+ *   POST /reply-delay?ms=N      → every fragment PUT's reply is held N ms after its body was read (0 or none: prompt)
+ *   GET  /puts                  → every fragment PUT so far: { contentRange, status, bodyBytes } in arrival order
  * Exits when stdin closes (the parent died or closed it) or on SIGTERM/SIGINT.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -33,6 +35,17 @@ async function main(): Promise<void> {
       if (req.method === 'GET' && url.pathname === '/items') return send(200, emulator.items());
       if (req.method === 'GET' && url.pathname === '/activity') return send(200, emulator.activity());
       if (req.method === 'POST' && url.pathname === '/activity/reset') return send(200, emulator.resetActivity() ?? {});
+      if (req.method === 'GET' && url.pathname === '/puts') {
+        const puts = emulator.requests.filter((r) => r.op === 'graph.put');
+        return send(200, puts.map((r) => ({ contentRange: r.contentRange ?? null, status: r.status, bodyBytes: r.bodyBytes })));
+      }
+      if (req.method === 'POST' && url.pathname === '/reply-delay') {
+        const ms = Number(url.searchParams.get('ms') ?? 0);
+        if (!Number.isFinite(ms) || ms < 0) return send(400, { error: 'ms must be a non-negative number' });
+        emulator.faults.clear();
+        if (ms > 0) emulator.faults.add({ op: 'graph.put', times: Infinity, action: { type: 'delay', ms, phase: 'after-body' } });
+        return send(200, { replyDelayMs: ms });
+      }
       if (req.method === 'POST' && url.pathname === '/throughput') {
         const bps = Number(url.searchParams.get('bps') ?? 0);
         if (!Number.isFinite(bps) || bps < 0) return send(400, { error: 'bps must be a non-negative number' });

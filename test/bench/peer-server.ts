@@ -16,6 +16,7 @@
  *   apideck  ApideckEmulator with the Box connector (SHA-1 digests on every part and on finish), plus `sinkUrl` with
  *            the emulator's per-byte path (stage with SHA-1, copy into the data file, hash it at finish);
  *            GET /files, GET /sessions
+ * BENCH_PART_BYTES in the environment sets the part size the box and apideck servers ask for (default: theirs, 8 MiB).
  * Exits when stdin closes (the parent died or closed it) or on SIGTERM/SIGINT.
  */
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -211,7 +212,8 @@ async function startS3(): Promise<Started> {
 // ---- Box: emulator + raw sink --------------------------------------------------------------------------------------
 
 async function startBox(storageDir: string): Promise<Started> {
-  const emulator = await BoxEmulator.start({ storageDir: join(storageDir, 'box') });
+  const partBytes = benchPartBytes();
+  const emulator = await BoxEmulator.start({ storageDir: join(storageDir, 'box'), ...(partBytes ? { partSizeBytes: () => partBytes } : {}) });
   const sinkStore = new BoxStore(join(storageDir, 'box-sink'));
   const cap = new ThroughputCap(undefined);
   const sink = await startSink(async (req, name) => {
@@ -238,10 +240,16 @@ async function startBox(storageDir: string): Promise<Started> {
   };
 }
 
+/** The part size asked for by BENCH_PART_BYTES, or undefined for the emulator's own. */
+function benchPartBytes(): number | undefined {
+  const bytes = Number(process.env.BENCH_PART_BYTES ?? 0);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+}
+
 // ---- Apideck: emulator (Box connector) + raw sink ------------------------------------------------------------------
 
 async function startApideck(storageDir: string): Promise<Started> {
-  const emulator = await ApideckEmulator.start({ storageDir: join(storageDir, 'apideck'), connector: 'box' });
+  const emulator = await ApideckEmulator.start({ storageDir: join(storageDir, 'apideck'), connector: 'box', partSizeBytes: benchPartBytes() });
   const sinkDir = join(storageDir, 'apideck-sink');
   mkdirSync(sinkDir, { recursive: true });
   const cap = new ThroughputCap(undefined);
