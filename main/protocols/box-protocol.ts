@@ -137,7 +137,16 @@ export class BoxProtocol implements UploadProtocol {
     const extra = sessionExtra(session);
     const sha1Base64 = await local.sha1Base64();
     if (session.remoteSessionId) this.unconfirmedCommits.set(session.remoteSessionId, Buffer.from(sha1Base64, 'base64').toString('hex'));
-    const reply = await postCommit({ send: this.send, sleep: this.sleep }, extra, parts, target, sha1Base64, signal);
+    let reply: HttpReply;
+    try {
+      reply = await postCommit({ send: this.send, sleep: this.sleep }, extra, parts, target, sha1Base64, signal);
+    } catch (error) {
+      // Listing the parts for the commit found the session gone: perhaps consumed by our own earlier commit.
+      if (!(error instanceof UploadFailure && error.failure.kind === 'session-expired')) throw error;
+      const state = await this.goneOrCommitted(session, extra, target, error.failure.reason, signal, local);
+      if (state.kind === 'completed') return state.item;
+      throw error;
+    }
     if (reply.status === 201 || reply.status === 200) {
       const item = toRemoteItem(parseReply(reply, filesSchema, 'commit reply').entries[0]!);
       if (session.remoteSessionId) this.unconfirmedCommits.delete(session.remoteSessionId);
@@ -151,6 +160,12 @@ export class BoxProtocol implements UploadProtocol {
       throw new UploadFailure({ kind: 'session-expired', reason: `"${target.remotePath}" appeared at the destination during the upload; uploading again ${how}` });
     }
     if (reply.status === 400 && boxErrorOf(reply).code === 'digest_mismatch') await this.abort(session, signal).catch(() => undefined);
+    if (reply.status === 404 || reply.status === 410) {
+      // An earlier commit of this session whose answer never came (given up as stalled, or cut by a reset) may have
+      // consumed it: the file with our SHA-1 at the target means done, not a new upload of the same bytes.
+      const state = await this.goneOrCommitted(session, extra, target, describeGone(reply), signal, local);
+      if (state.kind === 'completed') return state.item;
+    }
     throw boxFailure(reply, 'committing the upload', 'commit');
   }
 

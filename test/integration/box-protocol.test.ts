@@ -522,7 +522,7 @@ describe('Box resume and faults', () => {
     expect(w.store.jobs.get(id)?.remoteItem).toMatchObject({ hashes: { sha1Hex: sha1Of(path) } });
   });
 
-  it('a commit that went through just before a kill is recognised by the next process from the local SHA-1', async () => {
+  it('a commit that went through just before a kill, or whose answer was given up on, is recognised from the local SHA-1', async () => {
     const w = await world();
     const size = CHUNKED;
     const path = localFile(w, 'killed.bin', size);
@@ -543,6 +543,9 @@ describe('Box resume and faults', () => {
     const otherSha1 = async () => createHash('sha1').update('other bytes').digest('base64');
     expect(await after.queryServerState(session, target, signal, { sha1Base64: otherSha1 })).toMatchObject({ kind: 'gone' });
     expect(await after.queryServerState(session, target, signal)).toMatchObject({ kind: 'gone' });
+    // A commit sent again (the first one's answer never came): Box says 404, the file says done.
+    expect(await after.commit(session, [], target, { sha1Base64 }, signal)).toMatchObject({ sizeBytes: size, hashes: { sha1Hex: sha1Of(path) } });
+    await expect(after.commit(session, [], target, { sha1Base64: otherSha1 }, signal)).rejects.toMatchObject({ failure: { kind: 'session-expired' } });
     expect(w.box.files()).toMatchObject([{ versions: 1 }]);
   });
 
