@@ -10,7 +10,7 @@ import type { LocalFileDigests, RemoteItem, UploadProtocol, UploadTarget } from 
 import { createHash } from 'node:crypto';
 import { describeChange, sameIdentity, type FileSource } from './file-source.js';
 import type { EngineEventSink } from './engine-events.js';
-import { FileChanged, fileRange, foldFor, handleOf, recordPart, sentChunks, startPart, type PartSending } from './part-sending.js';
+import { FileChanged, fileRange, foldFor, handleOf, recordPart, sendPart, sentChunks, startPart, type PartSending } from './part-sending.js';
 import { sendInOrder } from './send-in-order.js';
 import { DEFAULT_PART_BUFFER_BUDGET_BYTES, sendSha1Parts } from './sha1-parts.js';
 
@@ -25,6 +25,8 @@ export interface FileUploadDeps {
   beforePart?: (signal: AbortSignal) => Promise<void>;
   /** Memory for the part buffers of one upload (protocols with SHA-1 digests); default 64 MiB. */
   partBufferBudgetBytes?: number;
+  /** Waits (a part's quick retry); rejects with the signal's reason. Default: a timer. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** A file that keeps changing is retried later rather than uploaded as a moving target. */
@@ -173,6 +175,9 @@ async function applyServerState(
     const part = parts.find((p) => p.partIndex === index)!;
     const reply = partReplies?.get(part.offsetBytes) ?? null;
     repo.markPartDone(session.id, index, await partDigest(deps, job, protocol, part.offsetBytes, part.sizeBytes), reply);
+    // Bytes the server holds that the last attempt never heard acknowledged: progress like any other (the part strip
+    // shows it, and the job's retry counters start afresh).
+    deps.events({ type: 'part-acked', jobId: job.id, partIndex: index, ackedBytes: repo.ackedBytes(session.id), totalBytes: job.sizeBytes });
   }
 }
 
@@ -216,10 +221,13 @@ async function sendInParallel(ctx: PartSending, parts: readonly PartRow[], paral
       await ctx.deps.beforePart?.(ctx.signal);
       await ctx.checkUnchanged();
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      const fold = foldFor(ctx.protocol);
+      let fold = foldFor(ctx.protocol);
       ctx.deps.store.sessions.countAttempt(ctx.session.id, part.partIndex);
-      const range = fileRange(ctx.reader, ctx.job, part.offsetBytes, part.sizeBytes);
-      const outcome = await startPart(ctx, part, sentChunks(ctx.deps, ctx.job, part.partIndex, range, part.offsetBytes, part.sizeBytes, fold));
+      const outcome = await sendPart(ctx, part, () => {
+        fold = foldFor(ctx.protocol);
+        const range = fileRange(ctx.reader, ctx.job, part.offsetBytes, part.sizeBytes);
+        return sentChunks(ctx.deps, ctx.job, part.partIndex, range, part.offsetBytes, part.sizeBytes, fold);
+      });
       recordPart(ctx, part, outcome, fold);
       if (outcome.kind === 'completed') item = outcome.item;
     },

@@ -47,7 +47,7 @@ export async function attemptUntilSettled(deps: AttemptDeps, job: JobRow, protoc
   for (;;) {
     try {
       await gate.whenOpen(job.destinationId, signal);
-      const fileDeps = { store, files: deps.files, nowMs: deps.nowMs, events: sink, beforePart, partBufferBudgetBytes: deps.partBufferBudgetBytes };
+      const fileDeps = { store, files: deps.files, nowMs: deps.nowMs, events: sink, beforePart, partBufferBudgetBytes: deps.partBufferBudgetBytes, sleep: deps.sleep };
       await uploadFile(fileDeps, job.id, protocol, signal);
       return { kind: 'done' };
     } catch (error) {

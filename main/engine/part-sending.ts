@@ -1,3 +1,4 @@
+import { UploadFailure } from '../domain/failure.js';
 import { userMessage } from '../domain/hoist-error.js';
 import { QuickXorFold } from '../domain/quick-xor-hash.js';
 import type { JobRow } from '../store/jobs-repo.js';
@@ -41,6 +42,50 @@ export function startPart(ctx: PartSending, part: PartRow, data: AsyncIterable<U
     ctx.deps.events({ type: 'part-failed', jobId: ctx.job.id, partIndex: part.partIndex, reason: userMessage(error) });
   });
   return outcome;
+}
+
+/**
+ * Times one part is sent again at once, within the attempt, after a transient failure (a reset, a 5xx, a stall) while
+ * the other parts go on. A failure of every request in an attempt still ends it: the next one asks the server what it
+ * holds. Without this, each fault drained the pipeline and waited the job's back-off (about 1.4 s per fault at 32 MiB/s
+ * on Box, measured by the flaky-networks bench).
+ */
+export const PART_QUICK_RETRIES = 1;
+const QUICK_RETRY_DELAY_MS = 200;
+
+/** Whether a failed part may be sent again at once: transient only (rate limits, expired sessions, bad replies go up). */
+const isQuickRetry = (error: unknown): boolean => error instanceof UploadFailure && error.failure.kind === 'retry';
+
+/**
+ * Sends one part, again at once (after a short jittered wait, and once the destination is not held) when it failed
+ * transiently. `body` gives a fresh request body for each try; the part strip hears of every failed try.
+ */
+export async function sendPart(ctx: PartSending, part: PartRow, body: () => AsyncIterable<Uint8Array>, sha1Base64?: string): Promise<PartOutcome> {
+  for (let retry = 0; ; retry += 1) {
+    try {
+      return await startPart(ctx, part, body(), sha1Base64);
+    } catch (error) {
+      if (retry >= PART_QUICK_RETRIES || ctx.signal.aborted || !isQuickRetry(error)) throw error;
+      await (ctx.deps.sleep ?? waitMs)(QUICK_RETRY_DELAY_MS * (1 + Math.random()), ctx.signal);
+      await ctx.deps.beforePart?.(ctx.signal);
+      ctx.deps.store.sessions.countAttempt(ctx.session.id, part.partIndex);
+    }
+  }
+}
+
+function waitMs(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** The server acknowledged the part: one short transaction records it, then the UI hears about it. */

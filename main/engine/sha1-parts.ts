@@ -3,7 +3,7 @@ import { returnChunk } from '../domain/chunk-lease.js';
 import type { RemoteItem } from '../protocols/upload-protocol.js';
 import type { PartRow } from '../store/sessions-repo.js';
 import { fileError } from './file-source.js';
-import { fileRange, recordPart, sentChunks, startPart, type PartSending } from './part-sending.js';
+import { fileRange, recordPart, sendPart, sentChunks, type PartSending } from './part-sending.js';
 
 /** Memory for part buffers of one upload when nobody says otherwise. */
 export const DEFAULT_PART_BUFFER_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -54,20 +54,20 @@ export async function sendSha1Parts(ctx: PartSending, parts: readonly PartRow[],
         buffer = free.pop();
       }
       const partHash = createHash('sha1');
-      let body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+      let body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
       if (buffer) {
         const held = buffer.subarray(0, part.sizeBytes);
         await fillAndHash(ctx, part, held, [partHash, whole]);
-        body = slices(held);
+        body = () => slices(held);
       } else {
         await hashRange(ctx, part, [partHash, whole]);
         while (inFlight.size >= parallel && !failure) await Promise.race(inFlight);
-        body = fileRange(ctx.reader, ctx.job, part.offsetBytes, part.sizeBytes);
+        body = () => fileRange(ctx.reader, ctx.job, part.offsetBytes, part.sizeBytes);
       }
       if (failure) break;
       ctx.deps.store.sessions.countAttempt(ctx.session.id, part.partIndex);
-      const data = sentChunks(ctx.deps, ctx.job, part.partIndex, body, part.offsetBytes, part.sizeBytes, undefined);
-      const sent: Promise<void> = startPart(ctx, part, data, partHash.digest('base64'))
+      const data = () => sentChunks(ctx.deps, ctx.job, part.partIndex, body(), part.offsetBytes, part.sizeBytes, undefined);
+      const sent: Promise<void> = sendPart(ctx, part, data, partHash.digest('base64'))
         .then((outcome) => {
           recordPart(ctx, part, outcome, undefined);
           if (outcome.kind === 'completed') item = outcome.item;

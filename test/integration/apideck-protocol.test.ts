@@ -91,8 +91,10 @@ async function sha1Hex(path: string): Promise<string> {
 const sha1B64 = (b: Buffer): string => createHash('sha1').update(b).digest('base64');
 const partNumbers = (log: readonly ApideckRequestLogEntry[]): number[] =>
   log.filter((r) => r.op === 'apideck.part').map((r) => Number(new URL(r.path, 'http://x').searchParams.get('part_number')));
-const reasons = (r: Rig, type: 'job-retrying' | 'job-restarted'): string[] =>
+const reasons = (r: Rig, type: 'job-retrying' | 'job-restarted' | 'part-failed'): string[] =>
   r.events.flatMap((e) => (e.type === type ? [e.reason] : []));
+/** Transient failures: a part sent again at once (part-failed) or a whole attempt retried (job-retrying). */
+const transientReasons = (r: Rig): string[] => [...reasons(r, 'part-failed'), ...reasons(r, 'job-retrying')];
 
 async function uploadOk(r: Rig, localPath: string, remotePath = '/f.bin'): Promise<number> {
   const id = await r.addJob(localPath, remotePath);
@@ -178,7 +180,7 @@ describe('Apideck upload sessions through the engine', () => {
     const file = join(r.work, 'f.bin');
     writeRandomFile(file, 2 * MiB + 7);
     await uploadOk(r, file);
-    expect(reasons(r, 'job-retrying')[0]).toMatch(/HTTP 400 ConnectorExecutionError.*missing_digest/);
+    expect(transientReasons(r)[0]).toMatch(/HTTP 400 ConnectorExecutionError.*missing_digest/);
   });
 
   it('resume after giving up: the same session, only the missing parts are sent again', async () => {
@@ -284,7 +286,7 @@ describe('Apideck upload sessions through the engine', () => {
     r.emu.faults.add({ op: 'apideck.part', nth: 2, action: { type: 'reset-mid-body', afterBytes: 100_000 } });
     r.emu.faults.add({ op: 'apideck.part', nth: 4, action: { type: 'reset' } });
     await uploadOk(r, file);
-    expect(reasons(r, 'job-retrying').some((m) => /network error/.test(m))).toBe(true);
+    expect(transientReasons(r).some((m) => /network error/.test(m))).toBe(true);
   });
 
   it('configuration and credential problems fail at once with a clear message', async () => {

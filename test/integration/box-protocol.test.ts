@@ -111,6 +111,8 @@ const sha1Of = (path: string) => createHash('sha1').update(readFileSync(path)).d
 const calls = (w: World, op: string, status?: number): BoxRequestLogEntry[] =>
   w.box.requests.filter((r) => r.op === op && (status === undefined || r.status === status));
 const retryReasons = (w: World) => w.events.flatMap((e) => (e.type === 'job-retrying' ? [e.reason] : []));
+/** Transient failures: a part sent again at once (part-failed) or a whole attempt retried (job-retrying). */
+const transientReasons = (w: World) => [...w.events.flatMap((e) => (e.type === 'part-failed' ? [e.reason] : [])), ...retryReasons(w)];
 
 function delegate(inner: UploadProtocol, overrides: Partial<UploadProtocol>): UploadProtocol {
   return {
@@ -495,7 +497,7 @@ describe('Box resume and faults', () => {
 
     const retrying = w.events.flatMap((e) => (e.type === 'job-retrying' ? [e] : []));
     expect(retrying.find((e) => e.reason.includes('HTTP 429'))?.delayMs).toBeGreaterThanOrEqual(3_000);
-    for (const status of [500, 503, 504, 502]) expect(retryReasons(w).some((r) => r.includes(`HTTP ${status}`))).toBe(true);
+    for (const status of [500, 503, 504, 502]) expect(transientReasons(w).some((r) => r.includes(`HTTP ${status}`))).toBe(true);
     expect(w.box.faults.fired).toHaveLength(5);
     expect(w.box.sessions()).toMatchObject([{ state: 'committed', bytesReceivedTotal: BIG }]);
     expect(w.box.files()[0]?.sha1).toBe(sha1Of(path));
