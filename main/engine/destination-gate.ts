@@ -1,5 +1,6 @@
 import type { NetworkTarget } from '../domain/failure.js';
 import type { EngineEventSink } from './engine-events.js';
+import { sleepUnlessAborted } from '../protocols/abortable-sleep.js';
 
 export interface DestinationGateDeps {
   nowMs: () => number;
@@ -84,7 +85,7 @@ export class DestinationGate {
       const untilMs = this.limitedUntil.get(destinationId) ?? 0;
       const waitMs = untilMs - this.deps.nowMs();
       if (waitMs <= 0) return;
-      await abortableDelay(waitMs, signal);
+      await sleepUnlessAborted(waitMs, signal);
     }
   }
 
@@ -125,18 +126,4 @@ export class DestinationGate {
       return;
     }
   }
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

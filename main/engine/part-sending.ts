@@ -1,4 +1,5 @@
 import { UploadFailure } from '../domain/failure.js';
+import { sleepUnlessAborted } from '../protocols/abortable-sleep.js';
 import { userMessage } from '../domain/hoist-error.js';
 import { QuickXorFold } from '../domain/quick-xor-hash.js';
 import type { JobRow } from '../store/jobs-repo.js';
@@ -66,26 +67,11 @@ export async function sendPart(ctx: PartSending, part: PartRow, body: () => Asyn
       return await startPart(ctx, part, body(), sha1Base64);
     } catch (error) {
       if (retry >= PART_QUICK_RETRIES || ctx.signal.aborted || !isQuickRetry(error)) throw error;
-      await (ctx.deps.sleep ?? waitMs)(QUICK_RETRY_DELAY_MS * (1 + Math.random()), ctx.signal);
+      await (ctx.deps.sleep ?? sleepUnlessAborted)(QUICK_RETRY_DELAY_MS * (1 + Math.random()), ctx.signal);
       await ctx.deps.beforePart?.(ctx.signal);
       ctx.deps.store.sessions.countAttempt(ctx.session.id, part.partIndex);
     }
   }
-}
-
-function waitMs(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** The server acknowledged the part: one short transaction records it, then the UI hears about it. */
