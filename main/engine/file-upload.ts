@@ -175,9 +175,6 @@ async function applyServerState(
     const part = parts.find((p) => p.partIndex === index)!;
     const reply = partReplies?.get(part.offsetBytes) ?? null;
     repo.markPartDone(session.id, index, await partDigest(deps, job, protocol, part.offsetBytes, part.sizeBytes), reply);
-    // Bytes the server holds that the last attempt never heard acknowledged: progress like any other (the part strip
-    // shows it, and the job's retry counters start afresh).
-    deps.events({ type: 'part-acked', jobId: job.id, partIndex: index, ackedBytes: repo.ackedBytes(session.id), totalBytes: job.sizeBytes });
   }
 }
 

@@ -76,6 +76,8 @@ export class S3Protocol implements UploadProtocol {
   readonly minSessionBytes = S3_MIN_PART_BYTES;
   readonly verifyHash = 'none' as const;
 
+  /** Keys whose PUT sent every byte but got no answer: the MD5 of what was sent (see uploadWhole). */
+  private readonly unconfirmedPuts = new Map<string, { md5Hex: string; sizeBytes: number }>();
   private readonly client: S3Client;
   private readonly proxies: ProxyRoutes;
   private readonly nowMs: () => number;
@@ -189,14 +191,42 @@ export class S3Protocol implements UploadProtocol {
     }
   }
 
+  /**
+   * One PUT. A PUT whose whole body went out but whose answer never came (a reset, a stall, a lost reply) may have been
+   * stored: before sending again, the object's ETag (a single PUT's is the MD5 of its bytes) is compared with what
+   * was sent, so the same file is not written twice.
+   */
   async uploadWhole(target: UploadTarget, data: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<RemoteItem> {
     const key = this.keyFor(target.remotePath);
-    await this.streamed('uploading the file', signal, data, target.sizeBytes, (Body, abortSignal, ContentMD5) =>
-      this.client.send(
-        new PutObjectCommand({ Bucket: this.config.bucket, Key: key, ContentType: CONTENT_TYPE, ContentLength: target.sizeBytes, ContentMD5, Body }),
-        { abortSignal, requestTimeout: 0 },
-      ),
-    );
+    const earlier = this.unconfirmedPuts.get(key);
+    if (earlier !== undefined && earlier.sizeBytes === target.sizeBytes) {
+      const head = await this.head(key, signal);
+      if (head?.ContentLength === target.sizeBytes && head.ETag?.replaceAll('"', '') === earlier.md5Hex) {
+        this.unconfirmedPuts.delete(key);
+        return toRemoteItem(this.config.bucket, key, head);
+      }
+    }
+    const md5 = createHash('md5');
+    let sentBytes = 0;
+    async function* hashed(): AsyncIterable<Uint8Array> {
+      for await (const chunk of data) {
+        md5.update(chunk);
+        sentBytes += chunk.length;
+        yield chunk;
+      }
+    }
+    try {
+      await this.streamed('uploading the file', signal, hashed(), target.sizeBytes, (Body, abortSignal, ContentMD5) =>
+        this.client.send(
+          new PutObjectCommand({ Bucket: this.config.bucket, Key: key, ContentType: CONTENT_TYPE, ContentLength: target.sizeBytes, ContentMD5, Body }),
+          { abortSignal, requestTimeout: 0 },
+        ),
+      );
+    } catch (error) {
+      if (sentBytes === target.sizeBytes) this.unconfirmedPuts.set(key, { md5Hex: md5.digest('hex'), sizeBytes: target.sizeBytes });
+      throw error;
+    }
+    this.unconfirmedPuts.delete(key);
     return this.readItem(key, signal);
   }
 

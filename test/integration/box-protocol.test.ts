@@ -506,17 +506,18 @@ describe('Box resume and faults', () => {
   it('survives a connection reset mid-part and malformed JSON replies; a commit whose answer was lost is recognised', async () => {
     const w = await world();
     w.box.faults
+      // The reset part is sent again at once (a later request); two unreadable replies in a row are within the two
+      // quick retries a job gets without progress.
       .add({ op: 'box.part', nth: 2, action: { type: 'reset-mid-body', afterBytes: MiB } })
-      .add({ op: 'box.part', nth: 4, action: { type: 'malformed-json' } })
-      .add({ op: 'box.status', action: { type: 'malformed-json' } })
+      .add({ op: 'box.part', nth: 3, action: { type: 'malformed-json' } })
       .add({ op: 'box.commit', action: { type: 'malformed-json' } });
     const path = localFile(w, 'big.bin', BIG);
     const id = await addJob(w, path, '/big.bin');
 
     expect(await runJobs(w, boxProtocol(w), [id])).toEqual([{ jobId: id, state: 'done' }]);
 
-    expect(w.box.faults.fired).toHaveLength(4);
-    expect(retryReasons(w).filter((r) => r.includes('malformed'))).toHaveLength(3);
+    expect(w.box.faults.fired).toHaveLength(3);
+    expect(retryReasons(w).filter((r) => r.includes('malformed'))).toHaveLength(2);
     expect(calls(w, 'box.part', 0)).toHaveLength(1);
     // The part whose reply was malformed was stored: adopted from the part list, not sent again.
     expect(w.box.sessions()).toMatchObject([{ state: 'committed', partsStored: 6, bytesReceivedTotal: BIG }]);

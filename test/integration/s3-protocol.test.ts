@@ -190,6 +190,17 @@ describe('S3 multipart uploads through the engine', () => {
     expect(r.server.bytesReceivedTotal('s3.put')).toBe(4 * MiB + 1);
   });
 
+  it('a PutObject stored but answered with an error is recognised by its ETag, not sent twice', async () => {
+    const r = await rig();
+    const small = r.file('small.bin', MiB + 3);
+    r.server.faults.add({ op: 's3.put', action: { type: 'apply-then-fail', status: 500 } });
+    const [id] = [await r.h.addJob(small, '/small.bin')];
+    expect((await r.run([id!])).map((o) => o.state)).toEqual(['done']);
+    expect(await objectSha256(r, 'small.bin')).toBe(await sha256File(small));
+    expect(r.server.requests.filter((q) => q.op === 's3.put').map((q) => q.status)).toEqual([500]);
+    expect(r.h.store.jobs.get(id!)!.remoteItem).toMatchObject({ sizeBytes: MiB + 3 });
+  });
+
   it('part size keeps every file under 10,000 parts, never under 5 MiB nor over 5 GiB', async () => {
     const parts = (size: number, partSize: number) => Math.ceil(size / partSize);
     expect(chooseS3PartSizeBytes(100 * GiB)).toBe(16 * MiB); // 6,400 parts at the default
