@@ -76,8 +76,6 @@ export class S3Protocol implements UploadProtocol {
   readonly minSessionBytes = S3_MIN_PART_BYTES;
   readonly verifyHash = 'none' as const;
 
-  /** Keys whose PUT sent every byte but got no answer: the MD5 of what was sent (see uploadWhole). */
-  private readonly unconfirmedPuts = new Map<string, { md5Hex: string; sizeBytes: number }>();
   private readonly client: S3Client;
   private readonly proxies: ProxyRoutes;
   private readonly nowMs: () => number;
@@ -192,41 +190,26 @@ export class S3Protocol implements UploadProtocol {
   }
 
   /**
-   * One PUT. A PUT whose whole body went out but whose answer never came (a reset, a stall, a lost reply) may have been
-   * stored: before sending again, the object's ETag (a single PUT's is the MD5 of its bytes) is compared with what
-   * was sent, so the same file is not written twice.
+   * One PUT, for files under the multipart threshold (5 MiB): held whole, so their MD5 is known first. An object at
+   * the key with that MD5 as its ETag (a single PUT's ETag) and the same size is this file already: a PUT whose answer
+   * was lost to a reset, a stall or a kill is not sent a second time, and neither is an unchanged file.
    */
   async uploadWhole(target: UploadTarget, data: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<RemoteItem> {
     const key = this.keyFor(target.remotePath);
-    const earlier = this.unconfirmedPuts.get(key);
-    if (earlier !== undefined && earlier.sizeBytes === target.sizeBytes) {
-      const head = await this.head(key, signal);
-      if (head?.ContentLength === target.sizeBytes && head.ETag?.replaceAll('"', '') === earlier.md5Hex) {
-        this.unconfirmedPuts.delete(key);
-        return toRemoteItem(this.config.bucket, key, head);
-      }
+    const whole = await readAll(data, target.sizeBytes);
+    const md5Hex = createHash('md5').update(whole).digest('hex');
+    // Only a check: a HEAD refused or failed (no body, so no error code to tell) leaves the PUT to say what is wrong.
+    const existing = await this.head(key, signal).catch(() => undefined);
+    if (existing?.ContentLength === target.sizeBytes && existing.ETag?.replaceAll('"', '') === md5Hex) return toRemoteItem(this.config.bucket, key, existing);
+    async function* once(): AsyncIterable<Uint8Array> {
+      yield whole;
     }
-    const md5 = createHash('md5');
-    let sentBytes = 0;
-    async function* hashed(): AsyncIterable<Uint8Array> {
-      for await (const chunk of data) {
-        md5.update(chunk);
-        sentBytes += chunk.length;
-        yield chunk;
-      }
-    }
-    try {
-      await this.streamed('uploading the file', signal, hashed(), target.sizeBytes, (Body, abortSignal, ContentMD5) =>
-        this.client.send(
-          new PutObjectCommand({ Bucket: this.config.bucket, Key: key, ContentType: CONTENT_TYPE, ContentLength: target.sizeBytes, ContentMD5, Body }),
-          { abortSignal, requestTimeout: 0 },
-        ),
-      );
-    } catch (error) {
-      if (sentBytes === target.sizeBytes) this.unconfirmedPuts.set(key, { md5Hex: md5.digest('hex'), sizeBytes: target.sizeBytes });
-      throw error;
-    }
-    this.unconfirmedPuts.delete(key);
+    await this.streamed('uploading the file', signal, once(), target.sizeBytes, (Body, abortSignal, ContentMD5) =>
+      this.client.send(
+        new PutObjectCommand({ Bucket: this.config.bucket, Key: key, ContentType: CONTENT_TYPE, ContentLength: target.sizeBytes, ContentMD5, Body }),
+        { abortSignal, requestTimeout: 0 },
+      ),
+    );
     return this.readItem(key, signal);
   }
 

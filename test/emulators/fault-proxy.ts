@@ -110,9 +110,11 @@ export class FaultProxy {
         (reply) => (replyDelayMs(action) > 0 ? setTimeout(() => answer(reply), replyDelayMs(action)) : answer(reply)),
       );
       const answer = (reply: IncomingMessage): void => {
-        // The client gave up while the reply was held: nothing to answer.
-        if (isClientGone || req.socket.destroyed) return void reply.resume();
+        // What the server did is recorded even when the client gave up meanwhile (its own timeout, a kill): such a
+        // reply is lost, and a session it created is one no client can know of.
         record.status = reply.statusCode ?? 0;
+        // The client gave up while the request was carried out or the reply held: nothing to answer.
+        if (isClientGone || req.socket.destroyed) return void reply.resume();
         record.headers = reply.headers;
         if (action?.type === 'apply-then-fail' || action?.type === 'malformed-json') {
           reply.resume();

@@ -233,7 +233,8 @@ describe('a proxy that refuses', () => {
       expect(outcome!.message).not.toContain('nope');
       protocol.destroy();
     }
-    expect(proxy.records.map((r) => [r.kind, r.status])).toEqual([['forward', 407], ['connect', 407]]);
+    // Each endpoint: the HEAD that looks for the same file already there, then the PUT, both refused.
+    expect(proxy.records.map((r) => [r.kind, r.status])).toEqual([['forward', 407], ['forward', 407], ['connect', 407], ['connect', 407]]);
     expect(server.requests).toEqual([]);
 
     const failing = await startProxy({ refuseWith: 502 });

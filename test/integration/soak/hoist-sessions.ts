@@ -25,7 +25,8 @@ export function isHeld(session: OpenSession, held: HeldSession[]): boolean {
 
 /**
  * POSTs (session creation among them) the server carried out whose reply Hoist cannot have recorded: cut off by the
- * outage or a reset, or answered less than `windowMs` before a SIGKILL. Each may have left a session no client can know of.
+ * outage or a reset, given up by Hoist while the server was still at it, or answered less than `windowMs` before a
+ * SIGKILL. Each may have left a session no client can know of.
  */
 export function repliesLostToInterruptions(requests: readonly ProxiedRequest[], killedAtMs: readonly number[], windowMs = 1_000): ProxiedRequest[] {
   return requests.filter(
