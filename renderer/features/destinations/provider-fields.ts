@@ -29,7 +29,7 @@ export const PROVIDER_FORMS: Record<ProviderKind, ProviderForm> = {
       endpoint('https://graph.microsoft.com/v1.0'),
       { key: 'driveId', label: 'Drive id', kind: 'text', hint: 'A SharePoint or shared drive; empty for your own OneDrive.' },
       { key: 'conflict', label: 'When the name exists', kind: 'select', options: ['replace', 'fail', 'rename'] },
-      { key: 'fragmentSizeBytes', label: 'Fragment size (bytes)', kind: 'number', placeholder: '10485760', hint: 'A multiple of 327,680 under 60 MiB.' },
+      { key: 'fragmentSizeBytes', label: 'Fragment size (bytes)', kind: 'number', placeholder: 'Sized to the link', hint: 'Leave empty and Hoist sizes fragments to the link; a size given here is a multiple of 327,680 under 60 MiB and is kept as given.' },
     ],
     auth: {
       'sign-in': [
